@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Set up EMR Desktop in a local virtual environment and run it or its tests.
+
+    python3 dev.py demo    # set up, build a demo store and run the program on it
+    python3 dev.py test    # set up and run the whole test suite
+
+Only Python 3.11+ is needed; everything else is installed into `.venv` beside this file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".installed-from"
+
+# Debian packages the program needs at run time beyond Python wheels (e.g. Qt's
+# X11/EGL libraries once the GUI lands). Installed only when running as root on Debian.
+APT_PACKAGES: list[str] = []
+
+
+def _run(*cmd: str | Path, env: dict[str, str] | None = None) -> None:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, env=env)
+
+
+def _apt_install() -> None:
+    if not APT_PACKAGES or shutil.which("apt-get") is None:
+        return
+    missing = [
+        p
+        for p in APT_PACKAGES
+        if subprocess.run(
+            ["dpkg", "-s", p], capture_output=True, check=False
+        ).returncode
+        != 0
+    ]
+    if not missing:
+        return
+    if hasattr(os, "geteuid") and os.geteuid() != 0:
+        sys.exit(f"Please install these Debian packages first: {' '.join(missing)}")
+    _run("apt-get", "update")
+    _run("apt-get", "install", "-y", "--no-install-recommends", *missing)
+
+
+def setup() -> None:
+    """Create `.venv` and install the project with its server and dev extras."""
+    _apt_install()
+    if not PYTHON.exists():
+        print(f"Creating virtual environment in {VENV}", flush=True)
+        venv.create(VENV, with_pip=True)
+    fingerprint = (ROOT / "pyproject.toml").read_bytes()
+    if STAMP.exists() and STAMP.read_bytes() == fingerprint:
+        return
+    _run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    _run(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[server,dev]")
+    STAMP.write_bytes(fingerprint)
+
+
+def demo() -> None:
+    """Build a demo store (once) and run the program on it."""
+    data_dir = ROOT / ".demo-data"
+    env = dict(os.environ)
+    # A headless demo box has no Secret Service; the administrator (this script) selects a
+    # file keyring explicitly, as README explains. Real ward PCs use the OS keyring.
+    env.setdefault("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    env.setdefault("XDG_DATA_HOME", str(data_dir / "keyring"))
+    env.setdefault("EMR_PASSWORD", "demo-admin-password")
+    admin = BIN / "emr-admin"
+    if not (data_dir / "store.json").exists():
+        shutil.rmtree(data_dir, ignore_errors=True)
+        _run(admin, "--data-dir", data_dir, "init", "--facility", "70001",
+             "--facility-name", "Trung tâm Y tế huyện Demo", "--admin", "admin", env=env)
+        _run(admin, "--data-dir", data_dir, "seed-demo", "--patients", "2000", "--seed", "7",
+             "--user", "admin", env=env)
+    _run(admin, "--data-dir", data_dir, "patient", "search", "nguyen van", "--limit", "10",
+         "--user", "admin", env=env)
+
+
+def test(extra: list[str]) -> None:
+    """Run the whole test suite."""
+    env = dict(os.environ)
+    _run(PYTHON, "-m", "pytest", *extra, env=env)
+
+
+def main(argv: list[str]) -> None:
+    if not argv or argv[0] not in {"demo", "test", "setup"}:
+        sys.exit(__doc__)
+    setup()
+    if argv[0] == "demo":
+        demo()
+    elif argv[0] == "test":
+        test(argv[1:])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
