@@ -1,0 +1,1 @@
+"""`emr-admin`: the command line that IT staff, scripts and tests drive."""

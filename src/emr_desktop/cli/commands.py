@@ -1,0 +1,591 @@
+"""The commands of `emr-admin`, each a thin call into `services`."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from emr_desktop.core.birthdate import BirthDate
+from emr_desktop.core.errors import ValidationError
+from emr_desktop.core.records import (
+    ClinicalNote,
+    Diagnosis,
+    ImagingReport,
+    Measurement,
+    MedicationAdministration,
+    MedicationOrder,
+    Order,
+    Patient,
+    Prescription,
+    PrescriptionItem,
+    VitalSigns,
+)
+from emr_desktop.core.timeutil import parse_moment, to_local, utc_now
+from emr_desktop.services import auth, catalogs, clinical, maintenance
+from emr_desktop.services import chart as chart_service
+from emr_desktop.services import patients as patient_service
+from emr_desktop.services.auth import Session
+from emr_desktop.services.setup import initialize
+from emr_desktop.store.store import Store
+
+if TYPE_CHECKING:
+    from emr_desktop.cli.main import Output
+
+
+@dataclass
+class Context:
+    args: argparse.Namespace
+    out: Output
+    store: Store
+    session: Session
+    password: str
+
+
+def run(args: argparse.Namespace, out: Output) -> None:
+    """Open the store, log the user in when the command acts for a person, run it."""
+    from emr_desktop.cli.main import read_password
+
+    if not args.needs_user:
+        args.func(args, out)
+        return
+    store = Store.open(args.data_dir)
+    try:
+        password = read_password("EMR_PASSWORD", f"Mật khẩu của {args.user}: ")
+        session = auth.login(store, args.user, password)
+        args.func(Context(args, out, store, session, password))
+    finally:
+        store.close()
+
+
+def _patient_line(p: Patient) -> str:
+    dob = p.date_of_birth.iso() if p.date_of_birth else "?"
+    ids = " ".join(
+        x for x in (p.cccd and f"CCCD {p.cccd}", p.bhyt_number and f"BHYT {p.bhyt_number}") if x
+    )
+    return f"{p.mrn}  {p.full_name}  {p.sex}  {dob}  {ids}  [{p.id}]".rstrip()
+
+
+def _patient_id(ctx: Context, key: str) -> str:
+    return patient_service.find_patient_by_mrn_or_id(ctx.store, ctx.session, key).id
+
+
+def _sign_password(ctx: Context) -> str | None:
+    return ctx.password if ctx.args.sign else None
+
+
+# ------------------------------------------------------------------ setup and users
+
+
+def init(args: argparse.Namespace, out: Output) -> None:
+    from emr_desktop.cli.main import read_password
+
+    password = read_password("EMR_PASSWORD", "Mật khẩu quản trị viên mới: ")
+    store, recovery_key = initialize(
+        args.data_dir,
+        facility_code=args.facility,
+        facility_name=args.facility_name,
+        admin_username=args.admin,
+        admin_full_name=args.admin_full_name,
+        admin_password=password,
+        device_number=args.device_number,
+    )
+    store.close()
+    out.emit(
+        {"data_dir": str(args.data_dir), "store_id": store.store_id, "recovery_key": recovery_key},
+        "Đã tạo kho dữ liệu mã hóa / Encrypted store created: "
+        f"{args.data_dir}\n\n"
+        "KHÓA KHÔI PHỤC / RECOVERY KEY (chỉ hiện một lần — in ra và cất giữ an toàn /\n"
+        "shown once — print it and keep it safe):\n\n"
+        f"    {recovery_key}\n",
+    )
+
+
+def user_add(ctx: Context) -> None:
+    from emr_desktop.cli.main import read_password
+
+    a = ctx.args
+    new_password = read_password("EMR_NEW_PASSWORD", f"Mật khẩu cho {a.username}: ")
+    user = auth.add_user(
+        ctx.store,
+        ctx.session,
+        username=a.username,
+        role=a.role,
+        full_name=a.full_name,
+        password=new_password,
+        practitioner_code=a.practitioner_code,
+    )
+    ctx.out.emit(
+        {"id": user.id, "username": user.username, "role": user.role},
+        f"Đã tạo tài khoản / User created: {user.username} ({user.role})",
+    )
+
+
+# ------------------------------------------------------------------ patients
+
+
+def patient_add(ctx: Context) -> None:
+    a = ctx.args
+    mother = _patient_id(ctx, a.mother) if a.mother else None
+    patient = patient_service.register_patient(
+        ctx.store,
+        ctx.session,
+        full_name=a.full_name,
+        sex=a.sex,
+        date_of_birth=a.dob,
+        cccd=a.cccd,
+        cmnd=a.cmnd,
+        bhyt_number=a.bhyt,
+        bhyt_valid_from=a.bhyt_from,
+        bhyt_valid_to=a.bhyt_to,
+        phones=tuple(a.phone),
+        address=a.address,
+        guardian_name=a.guardian,
+        mother_id=mother,
+    )
+    ctx.out.emit(patient, f"Đã đăng ký / Registered: {_patient_line(patient)}")
+
+
+def patient_from_qr(ctx: Context) -> None:
+    a = ctx.args
+    if a.dry_run:
+        draft = patient_service.registration_from_qr(a.payload)
+        ctx.out.emit(
+            draft,
+            f"{draft.full_name}  {draft.sex}  {draft.date_of_birth}  "
+            f"CCCD {draft.cccd}  {draft.address}",
+        )
+        return
+    patient = patient_service.register_from_qr(
+        ctx.store, ctx.session, a.payload, phones=tuple(a.phone), bhyt_number=a.bhyt
+    )
+    ctx.out.emit(patient, f"Đã đăng ký / Registered: {_patient_line(patient)}")
+
+
+def patient_search(ctx: Context) -> None:
+    found = patient_service.find_patients(
+        ctx.store, ctx.session, ctx.args.query, limit=ctx.args.limit
+    )
+    text = "\n".join(_patient_line(p) for p in found) or "Không tìm thấy / No match"
+    ctx.out.emit(found, text)
+
+
+def patient_show(ctx: Context) -> None:
+    patient = patient_service.find_patient_by_mrn_or_id(ctx.store, ctx.session, ctx.args.patient)
+    lines = [
+        f"{name}: {value}" for name, value in _plain_items(patient) if value not in (None, "", [])
+    ]
+    ctx.out.emit(patient, "\n".join(lines))
+
+
+def _plain_items(record: Any) -> list[tuple[str, Any]]:
+    from emr_desktop.core.codec import to_plain
+
+    return list(to_plain(record).items())
+
+
+def patient_update(ctx: Context) -> None:
+    a = ctx.args
+    changes: dict[str, Any] = {}
+    for name, value in (
+        ("full_name", a.full_name),
+        ("sex", a.sex),
+        ("cccd", a.cccd),
+        ("bhyt_number", a.bhyt),
+        ("address", a.address),
+    ):
+        if value is not None:
+            changes[name] = value
+    if a.dob is not None:
+        changes["date_of_birth"] = BirthDate.parse(a.dob)
+    if a.phone is not None:
+        changes["phones"] = tuple(a.phone)
+    patient_id = _patient_id(ctx, a.patient)
+    patient = patient_service.update_patient(ctx.store, ctx.session, patient_id, **changes)
+    ctx.out.emit(patient, f"Đã cập nhật / Updated: {_patient_line(patient)}")
+
+
+def chart(ctx: Context) -> None:
+    result = chart_service.open_chart(ctx.store, ctx.session, _patient_id(ctx, ctx.args.patient))
+    lines = [_patient_line(result.patient)]
+    lines += [f"Dị ứng / Allergy: {a.substance} ({a.severity})" for a in result.allergies]
+    for event in result.current_events():
+        when = to_local(event.effective_at).strftime("%d/%m/%Y %H:%M")
+        lines.append(f"{when}  {event.kind:<26} {event.status:<7} {event.id}")
+    ctx.out.emit(result, "\n".join(lines))
+
+
+# ------------------------------------------------------------------ encounters
+
+
+def encounter_start(ctx: Context) -> None:
+    a = ctx.args
+    encounter = clinical.start_encounter(
+        ctx.store,
+        ctx.session,
+        patient_id=_patient_id(ctx, a.patient),
+        kind=a.kind,
+        reason=a.reason,
+        department_id=a.department,
+        bed_id=a.bed,
+    )
+    ctx.out.emit(encounter, f"Đã mở lượt khám / Encounter started: {encounter.id}")
+
+
+def encounter_transfer(ctx: Context) -> None:
+    a = ctx.args
+    encounter = clinical.transfer_patient(
+        ctx.store, ctx.session, a.encounter, department_id=a.department, bed_id=a.bed
+    )
+    ctx.out.emit(encounter, f"Đã chuyển khoa / Transferred: {encounter.id}")
+
+
+def encounter_discharge(ctx: Context) -> None:
+    a = ctx.args
+    encounter = clinical.discharge_patient(
+        ctx.store,
+        ctx.session,
+        a.encounter,
+        treatment_result=a.result,
+        discharge_type=a.discharge_type,
+    )
+    ctx.out.emit(encounter, f"Đã kết thúc / Discharged: {encounter.id}")
+
+
+# ------------------------------------------------------------------ clinical events
+
+
+def _record(ctx: Context, body: Any) -> None:
+    event = clinical.record_event(
+        ctx.store,
+        ctx.session,
+        patient_id=_patient_id(ctx, ctx.args.patient),
+        body=body,
+        encounter_id=ctx.args.encounter,
+        sign_password=_sign_password(ctx),
+    )
+    state = "đã ký / signed" if event.status == "signed" else "bản nháp / draft"
+    ctx.out.emit(event, f"Đã ghi {event.kind} ({state}): {event.id}")
+
+
+def vitals(ctx: Context) -> None:
+    a = ctx.args
+    fields = {
+        "temperature": a.temperature,
+        "pulse": a.pulse,
+        "respiratory_rate": a.respiratory_rate,
+        "spo2": a.spo2,
+        "weight": a.weight,
+        "height": a.height,
+        "blood_glucose": a.glucose,
+    }
+    if a.bp:
+        systolic, sep, diastolic = a.bp.partition("/")
+        if not sep:
+            raise ValidationError(
+                "bp", "format", "Huyết áp ghi dạng 120/80", "Blood pressure is written 120/80"
+            )
+        fields["systolic"], fields["diastolic"] = systolic, diastolic
+    from emr_desktop.core.records import VITAL_SPECS
+
+    measurements = tuple(
+        Measurement(
+            code,
+            Decimal(value.replace(",", ".")) if _is_number(value) else value,
+            VITAL_SPECS[code].unit,
+        )
+        for code, value in fields.items()
+        if value is not None
+    )
+    _record(ctx, VitalSigns(measurements=measurements))
+
+
+def _is_number(value: str) -> bool:
+    try:
+        Decimal(value.replace(",", "."))
+    except ArithmeticError:
+        return False
+    return True
+
+
+def note(ctx: Context) -> None:
+    a = ctx.args
+    _record(ctx, ClinicalNote(note_type=a.type, text=a.text, orders_text=a.orders))
+
+
+def diagnosis(ctx: Context) -> None:
+    a = ctx.args
+    _record(ctx, Diagnosis(icd10=a.icd10, rank=a.rank, description=a.description))
+
+
+def _service_name(ctx: Context, kind: Any, code: str) -> str:
+    with ctx.store.unit_of_work(user_id=ctx.session.user_id) as uow:
+        for entry in catalogs.entries(uow, kind):
+            if entry.code == code:
+                return str(entry.name_vi)
+    raise ValidationError(
+        "service",
+        "catalog",
+        f"Mã dịch vụ {code!r} không có trong danh mục",
+        f"Service code {code!r} is not in the catalogue",
+    )
+
+
+def order(ctx: Context) -> None:
+    from emr_desktop.core.catalog import CatalogKind
+
+    a = ctx.args
+    kind = {
+        "lab": CatalogKind.LAB_TESTS,
+        "imaging": CatalogKind.IMAGING,
+        "procedure": CatalogKind.PROCEDURES,
+    }[a.category]
+    _record(
+        ctx,
+        Order(
+            category=a.category,
+            service_code=a.service,
+            service_name=_service_name(ctx, kind, a.service),
+            priority=a.priority,
+            indication=a.indication,
+        ),
+    )
+
+
+def result(ctx: Context) -> None:
+    a = ctx.args
+    event = clinical.record_lab_result(
+        ctx.store,
+        ctx.session,
+        patient_id=_patient_id(ctx, a.patient),
+        test_code=a.test,
+        value=a.value,
+        encounter_id=a.encounter,
+        order_id=a.order_id,
+        sign_password=_sign_password(ctx),
+    )
+    flag = getattr(event.body, "flag", "")
+    ctx.out.emit(event, f"Đã ghi kết quả / Result recorded: {event.id} {flag}".rstrip())
+
+
+def imaging_report(ctx: Context) -> None:
+    from emr_desktop.core.catalog import CatalogKind, ImagingServiceEntry
+
+    a = ctx.args
+    with ctx.store.unit_of_work(user_id=ctx.session.user_id) as uow:
+        entry = next(
+            (e for e in catalogs.entries(uow, CatalogKind.IMAGING) if e.code == a.service), None
+        )
+    if not isinstance(entry, ImagingServiceEntry):
+        raise ValidationError(
+            "service",
+            "catalog",
+            f"Mã CĐHA {a.service!r} không có",
+            f"Imaging service {a.service!r} is not in the catalogue",
+        )
+    _record(
+        ctx,
+        ImagingReport(
+            service_code=a.service,
+            modality=entry.modality,
+            findings=a.findings,
+            conclusion=a.conclusion,
+            order_id=a.order_id,
+        ),
+    )
+
+
+def prescription(ctx: Context) -> None:
+    from emr_desktop.core.catalog import CatalogKind, DrugEntry
+
+    a = ctx.args
+    with ctx.store.unit_of_work(user_id=ctx.session.user_id) as uow:
+        drugs = {
+            e.code: e for e in catalogs.entries(uow, CatalogKind.DRUGS) if isinstance(e, DrugEntry)
+        }
+    items = []
+    for number, spec in enumerate(a.item, start=1):
+        parts = spec.split(":", 3)
+        if len(parts) != 4 or not parts[2].isdigit():
+            raise ValidationError(
+                f"item {number}",
+                "format",
+                "Thuốc ghi dạng MÃ:SỐ_LƯỢNG:SỐ_NGÀY:cách dùng",
+                "An item is CODE:QUANTITY:DAYS:dosage",
+            )
+        code, quantity, days, dosage = parts
+        drug = drugs.get(code)
+        if drug is None:
+            raise ValidationError(
+                f"item {number}",
+                "catalog",
+                f"Mã thuốc {code!r} không có trong danh mục",
+                f"Drug code {code!r} is not in the catalogue",
+            )
+        items.append(
+            PrescriptionItem(
+                drug_code=code,
+                drug_name=f"{drug.name_vi} {drug.strength}".strip(),
+                dosage=dosage,
+                quantity=Decimal(quantity),
+                unit=drug.unit,
+                days=int(days),
+                route=drug.route,
+            )
+        )
+    _record(
+        ctx, Prescription(items=tuple(items), diagnosis_codes=tuple(a.diagnosis), advice=a.advice)
+    )
+
+
+def medication_order(ctx: Context) -> None:
+    a = ctx.args
+    from emr_desktop.core.catalog import CatalogKind, DrugEntry
+
+    with ctx.store.unit_of_work(user_id=ctx.session.user_id) as uow:
+        drug = next(
+            (
+                e
+                for e in catalogs.entries(uow, CatalogKind.DRUGS)
+                if isinstance(e, DrugEntry) and e.code == a.drug
+            ),
+            None,
+        )
+    if drug is None:
+        raise ValidationError(
+            "drug",
+            "catalog",
+            f"Mã thuốc {a.drug!r} không có trong danh mục",
+            f"Drug code {a.drug!r} is not in the catalogue",
+        )
+    times = tuple(t.strip() for t in a.times.split(",") if t.strip())
+    _record(
+        ctx,
+        MedicationOrder(
+            drug_code=drug.code,
+            drug_name=f"{drug.name_vi} {drug.strength}".strip(),
+            dose=Decimal(a.dose.replace(",", ".")) if _is_number(a.dose) else a.dose,
+            dose_unit=a.dose_unit,
+            route=a.route,
+            times=times,
+            start_date=a.start or to_local(utc_now()).date(),
+            days=a.days,
+            as_needed=a.as_needed,
+        ),
+    )
+
+
+def administration(ctx: Context) -> None:
+    a = ctx.args
+    _record(
+        ctx,
+        MedicationAdministration(
+            medication_order_id=a.order_id,
+            scheduled_for=parse_moment(a.scheduled_for, "scheduled_for")
+            if a.scheduled_for
+            else None,
+            outcome=a.outcome,
+            dose=(Decimal(a.dose.replace(",", ".")) if _is_number(a.dose) else a.dose)
+            if a.dose
+            else None,
+            dose_unit=a.dose_unit,
+            route=a.route,
+            reason=a.reason,
+            wristband_scanned=a.wristband_scanned,
+        ),
+    )
+
+
+def allergy(ctx: Context) -> None:
+    a = ctx.args
+    record = clinical.add_allergy(
+        ctx.store,
+        ctx.session,
+        patient_id=_patient_id(ctx, a.patient),
+        substance=a.substance,
+        reaction=a.reaction,
+        severity=a.severity,
+    )
+    ctx.out.emit(record, f"Đã ghi dị ứng / Allergy recorded: {record.id}")
+
+
+def sign(ctx: Context) -> None:
+    event = clinical.sign_event(ctx.store, ctx.session, ctx.args.event, ctx.password)
+    ctx.out.emit(event, f"Đã ký / Signed: {event.id} sha256={event.content_hash}")
+
+
+def entered_in_error(ctx: Context) -> None:
+    event = clinical.mark_entered_in_error(
+        ctx.store, ctx.session, ctx.args.event, reason=ctx.args.reason
+    )
+    ctx.out.emit(event, f"Đã đánh dấu nhập nhầm / Marked entered in error: {event.corrects}")
+
+
+# ------------------------------------------------------------------ operations
+
+
+def seed_demo(ctx: Context) -> None:
+    from emr_desktop.services import demo
+
+    report = demo.seed_demo(ctx.store, ctx.session, patients=ctx.args.patients, seed=ctx.args.seed)
+    ctx.out.emit(report, f"Đã tạo dữ liệu mẫu / Demo data: {report}")
+
+
+def audit_verify(ctx: Context) -> None:
+    outcome = maintenance.verify_audit(ctx.store, ctx.session)
+    data = {
+        "ok": outcome.ok,
+        "rows": outcome.rows,
+        "first_broken_seq": outcome.first_broken_seq,
+        "reason": outcome.reason,
+    }
+    if outcome.ok:
+        ctx.out.emit(data, f"Nhật ký nguyên vẹn / Audit log intact: {outcome.rows} dòng/rows")
+        return
+    ctx.out.emit(
+        data,
+        f"NHẬT KÝ BỊ SỬA từ dòng / AUDIT LOG BROKEN at row "
+        f"{outcome.first_broken_seq}: {outcome.reason}",
+    )
+    raise SystemExit(1)
+
+
+def backup(ctx: Context) -> None:
+    path = maintenance.backup_store(ctx.store, ctx.session, ctx.args.file)
+    ctx.out.emit(
+        {"file": str(path), "bytes": path.stat().st_size},
+        f"Đã sao lưu (mã hóa) / Encrypted backup written: {path}",
+    )
+
+
+def restore(args: argparse.Namespace, out: Output) -> None:
+    store = Store.restore(args.data_dir, args.file, recovery_key=args.recovery_key)
+    with store.unit_of_work(user_id=None) as uow:
+        uow.audit("store.restore", detail={"file": args.file.name})
+        uow.commit()
+    store.close()
+    out.emit(
+        {"data_dir": str(args.data_dir), "store_id": store.store_id},
+        f"Đã khôi phục từ bản sao lưu / Restored from backup: {args.file}",
+    )
+
+
+def recover(args: argparse.Namespace, out: Output) -> None:
+    store = Store.recover(args.data_dir, args.recovery_key)
+    with store.unit_of_work(user_id=None) as uow:
+        uow.audit("store.recover_key")
+        uow.commit()
+    store.close()
+    out.emit(
+        {"data_dir": str(args.data_dir), "store_id": store.store_id},
+        "Đã khôi phục khóa vào kho khóa / The key is back in the keyring",
+    )
+
+
+def catalog_import(ctx: Context) -> None:
+    count = catalogs.import_catalog(ctx.store, ctx.session, ctx.args.kind, ctx.args.file)
+    ctx.out.emit(
+        {"kind": ctx.args.kind, "rows": count},
+        f"Đã nhập {count} dòng danh mục / Imported {count} rows",
+    )

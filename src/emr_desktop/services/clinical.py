@@ -1,0 +1,563 @@
+"""Recording, signing and correcting clinical events, and the encounter's course.
+
+Each event kind needs `<family>.write` to record and `<family>.sign` to sign (see
+`core.permissions`). Signing is an explicit act: the clinician confirms with their password;
+the event then records who, when and the SHA-256 of the content they signed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import replace
+from datetime import datetime
+
+from emr_desktop.core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
+from emr_desktop.core.ids import new_id
+from emr_desktop.core.permissions import Permission, event_permission
+from emr_desktop.core.records import (
+    Allergy,
+    Attachment,
+    ClinicalEvent,
+    ClinicalNote,
+    Correction,
+    Encounter,
+    EncounterKind,
+    EncounterStatus,
+    EventBody,
+    EventStatus,
+    LabResult,
+    MedicationAdministration,
+    MedicationOrder,
+    Movement,
+    MovementKind,
+    NoteType,
+    Patient,
+    Problem,
+    Role,
+)
+from emr_desktop.core.timeutil import require_aware, utc_now
+from emr_desktop.services import catalogs
+from emr_desktop.services.auth import Session, confirm_password
+from emr_desktop.services.patients import resolve_patient_id
+from emr_desktop.store.store import Store
+from emr_desktop.store.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+def _check_write(session: Session, body: EventBody) -> None:
+    session.require(event_permission(body.PERMISSION, "write"))
+    # Nurses write nursing notes; medical notes are the doctors'.
+    if (
+        isinstance(body, ClinicalNote)
+        and session.role == Role.NURSE
+        and body.note_type != NoteType.NURSING
+    ):
+        raise PermissionDenied(
+            "Điều dưỡng chỉ ghi phiếu chăm sóc (ghi chú điều dưỡng)",
+            "Nurses write nursing notes only",
+        )
+
+
+def _sign(uow: UnitOfWork, session: Session, event: ClinicalEvent, password: str) -> ClinicalEvent:
+    session.require(event_permission(event.body.PERMISSION, "sign"))
+    confirm_password(uow, session, password)
+    return replace(
+        event,
+        status=EventStatus.SIGNED,
+        signed_by=session.user_id,
+        signed_at=utc_now(),
+        content_hash=event.content_digest(),
+    )
+
+
+def _encounter_for(uow: UnitOfWork, patient_id: str, encounter_id: str | None) -> None:
+    if encounter_id is None:
+        return
+    encounter = uow.get(Encounter, encounter_id)
+    if resolve_patient_id(uow, encounter.patient_id) != resolve_patient_id(uow, patient_id):
+        raise ValidationError(
+            "encounter_id",
+            "same_patient",
+            "Lượt khám không thuộc bệnh nhân này",
+            "The encounter belongs to another patient",
+        )
+
+
+def record_event(
+    store: Store,
+    session: Session,
+    *,
+    patient_id: str,
+    body: EventBody,
+    encounter_id: str | None = None,
+    effective_at: datetime | None = None,
+    sign_password: str | None = None,
+    attachment_data: bytes | None = None,
+) -> ClinicalEvent:
+    """Record one clinical event as a draft, or signed at once when a password is given."""
+    _check_write(session, body)
+    now = utc_now()
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        uow.get(Patient, patient_id)
+        _encounter_for(uow, patient_id, encounter_id)
+        if isinstance(body, MedicationAdministration):
+            order = uow.get_event(body.medication_order_id)
+            if not isinstance(order.body, MedicationOrder) or order.patient_id != patient_id:
+                raise ValidationError(
+                    "medication_order_id",
+                    "same_patient",
+                    "Y lệnh thuốc không thuộc bệnh nhân này",
+                    "The medication order belongs to another patient",
+                )
+        event = ClinicalEvent(
+            id=new_id(),
+            facility_id=session.facility_id,
+            patient_id=patient_id,
+            encounter_id=encounter_id,
+            effective_at=require_aware(effective_at, "effective_at") if effective_at else now,
+            created_at=now,
+            created_by=session.user_id,
+            device_id=store.device_id,
+            body=body,
+        )
+        if sign_password is not None:
+            event = _sign(uow, session, event, sign_password)
+        if attachment_data is not None:
+            uow.conn.exec_driver_sql(
+                "INSERT INTO attachment_content(event_id, data) VALUES (?, ?)",
+                (event.id, attachment_data),
+            )
+        uow.add_event(event)
+        uow.audit(
+            f"{event.kind}.record",
+            target_kind=event.kind,
+            target_id=event.id,
+            patient_id=patient_id,
+            detail={"signed": event.status == EventStatus.SIGNED},
+        )
+        uow.commit()
+    return event
+
+
+def sign_event(store: Store, session: Session, event_id: str, password: str) -> ClinicalEvent:
+    """Sign a draft: the clinician confirms with their password; the event is then frozen."""
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        event = uow.get_event(event_id)
+        if event.status == EventStatus.SIGNED:
+            raise ConflictError("Bản ghi đã được ký", "The record is already signed")
+        signed = _sign(uow, session, event, password)
+        uow.replace_draft(signed)
+        uow.audit(
+            "event.sign",
+            target_kind=event.kind,
+            target_id=event.id,
+            patient_id=event.patient_id,
+            detail={"content_hash": signed.content_hash},
+        )
+        uow.commit()
+    return signed
+
+
+def edit_draft(store: Store, session: Session, event_id: str, body: EventBody) -> ClinicalEvent:
+    """Change a draft's content. Only its author may; signed events refuse."""
+    _check_write(session, body)
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        event = uow.get_event(event_id)
+        if event.created_by != session.user_id:
+            raise PermissionDenied(
+                "Chỉ người viết mới sửa được bản nháp", "Only the author may edit a draft"
+            )
+        if type(body) is not type(event.body):
+            raise ValidationError(
+                "body",
+                "same_kind",
+                "Không được đổi loại bản ghi",
+                "The kind of a record cannot change",
+            )
+        updated = replace(event, body=body)
+        uow.replace_draft(updated)
+        uow.audit(
+            "event.edit_draft",
+            target_kind=event.kind,
+            target_id=event.id,
+            patient_id=event.patient_id,
+        )
+        uow.commit()
+    return updated
+
+
+def _correct(
+    store: Store,
+    session: Session,
+    event_id: str,
+    correction: Correction,
+    reason: str,
+    body: EventBody | None,
+    sign_password: str | None,
+) -> ClinicalEvent:
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        original = uow.get_event(event_id)
+        new_body = body if body is not None else original.body
+        _check_write(session, new_body)
+        if type(new_body) is not type(original.body):
+            raise ValidationError(
+                "body",
+                "same_kind",
+                "Bản đính chính phải cùng loại với bản gốc",
+                "A correction has the kind of the original",
+            )
+        now = utc_now()
+        event = ClinicalEvent(
+            id=new_id(),
+            facility_id=original.facility_id,
+            patient_id=original.patient_id,
+            encounter_id=original.encounter_id,
+            effective_at=original.effective_at,
+            created_at=now,
+            created_by=session.user_id,
+            device_id=store.device_id,
+            body=new_body,
+            corrects=original.id,
+            correction=correction,
+            correction_reason=reason,
+        )
+        if sign_password is not None:
+            event = _sign(uow, session, event, sign_password)
+        uow.add_event(event)
+        uow.audit(
+            f"event.{correction.value}",
+            target_kind=original.kind,
+            target_id=original.id,
+            patient_id=original.patient_id,
+            detail={"correction_id": event.id},
+        )
+        uow.commit()
+    return event
+
+
+def amend_event(
+    store: Store,
+    session: Session,
+    event_id: str,
+    *,
+    body: EventBody,
+    reason: str,
+    sign_password: str | None = None,
+) -> ClinicalEvent:
+    """Correct a record with a new version that amends it; the original stays as it was."""
+    return _correct(store, session, event_id, Correction.AMENDS, reason, body, sign_password)
+
+
+def mark_entered_in_error(
+    store: Store, session: Session, event_id: str, *, reason: str, sign_password: str | None = None
+) -> ClinicalEvent:
+    """Mark a record as entered in error (wrong patient, wrong entry): a new record says so."""
+    return _correct(
+        store, session, event_id, Correction.ENTERED_IN_ERROR, reason, None, sign_password
+    )
+
+
+def record_lab_result(
+    store: Store,
+    session: Session,
+    *,
+    patient_id: str,
+    test_code: str,
+    value: str,
+    encounter_id: str | None = None,
+    order_id: str | None = None,
+    sign_password: str | None = None,
+) -> ClinicalEvent:
+    """Record a lab value; name, LOINC, unit, range and abnormal flag come from the catalogue."""
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        sex = uow.get(Patient, patient_id).sex
+        entry = catalogs.lab_reference(uow, test_code, sex)
+    if entry is None:
+        raise ValidationError(
+            "test_code",
+            "catalog",
+            f"Mã xét nghiệm {test_code!r} không có trong danh mục",
+            f"Lab test code {test_code!r} is not in the catalogue",
+        )
+    applies = entry.sex is None or entry.sex == sex
+    body = LabResult(
+        test_code=test_code,
+        test_name=entry.name_vi,
+        value=value,
+        order_id=order_id,
+        loinc=entry.loinc or None,
+        unit=entry.unit or None,
+        ref_low=entry.ref_low if applies else None,
+        ref_high=entry.ref_high if applies else None,
+        ref_text=entry.ref_text or None,
+        flag=catalogs.flag_value(entry, value, sex),
+    )
+    return record_event(
+        store,
+        session,
+        patient_id=patient_id,
+        body=body,
+        encounter_id=encounter_id,
+        sign_password=sign_password,
+    )
+
+
+def attach_document(
+    store: Store,
+    session: Session,
+    *,
+    patient_id: str,
+    title: str,
+    media_type: str,
+    data: bytes,
+    encounter_id: str | None = None,
+) -> ClinicalEvent:
+    """Keep a document (scan, PDF, ECG) with the chart, inside the encrypted store."""
+    body = Attachment(
+        title=title, media_type=media_type, size=len(data), sha256=hashlib.sha256(data).hexdigest()
+    )
+    return record_event(
+        store,
+        session,
+        patient_id=patient_id,
+        body=body,
+        encounter_id=encounter_id,
+        attachment_data=data,
+    )
+
+
+def read_attachment(store: Store, session: Session, event_id: str) -> bytes:
+    """The bytes of an attached document (audited as a chart read)."""
+    session.require(Permission.CHART_READ)
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        event = uow.get_event(event_id)
+        row = uow.conn.exec_driver_sql(
+            "SELECT data FROM attachment_content WHERE event_id = ?", (event_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound("Không có nội dung tệp đính kèm", "The attachment has no content")
+        uow.audit(
+            "attachment.read",
+            target_kind="attachment",
+            target_id=event_id,
+            patient_id=event.patient_id,
+        )
+        uow.commit()
+    data: bytes = row[0]
+    return data
+
+
+# ------------------------------------------------------------------ encounters
+
+
+def start_encounter(
+    store: Store,
+    session: Session,
+    *,
+    patient_id: str,
+    kind: str,
+    reason: str | None = None,
+    department_id: str | None = None,
+    bed_id: str | None = None,
+    started_at: datetime | None = None,
+) -> Encounter:
+    """Open a visit or stay. An inpatient stay records its admission movement too."""
+    session.require(Permission.ENCOUNTER_WRITE)
+    now = utc_now()
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        uow.get(Patient, patient_id)
+        encounter = Encounter(
+            id=new_id(),
+            facility_id=session.facility_id,
+            created_at=now,
+            created_by=session.user_id,
+            device_id=store.device_id,
+            patient_id=patient_id,
+            kind=kind,
+            started_at=started_at or now,
+            department_id=department_id,
+            bed_id=bed_id,
+            attending_id=session.user_id if session.role == Role.DOCTOR else None,
+            reason=reason,
+        )
+        uow.add(encounter)
+        if encounter.kind == EncounterKind.INPATIENT:
+            _add_movement(
+                uow,
+                session,
+                store,
+                encounter,
+                Movement(
+                    movement=MovementKind.ADMISSION, department_id=department_id, bed_id=bed_id
+                ),
+            )
+        uow.audit(
+            "encounter.start",
+            target_kind="encounter",
+            target_id=encounter.id,
+            patient_id=patient_id,
+            detail={"kind": encounter.kind},
+        )
+        uow.commit()
+    return encounter
+
+
+def _add_movement(
+    uow: UnitOfWork, session: Session, store: Store, encounter: Encounter, movement: Movement
+) -> None:
+    now = utc_now()
+    # Movements are the stay's administrative history: recorded, not signed.
+    uow.add_event(
+        ClinicalEvent(
+            id=new_id(),
+            facility_id=encounter.facility_id,
+            patient_id=encounter.patient_id,
+            encounter_id=encounter.id,
+            effective_at=now,
+            created_at=now,
+            created_by=session.user_id,
+            device_id=store.device_id,
+            body=movement,
+        )
+    )
+
+
+def transfer_patient(
+    store: Store,
+    session: Session,
+    encounter_id: str,
+    *,
+    department_id: str,
+    bed_id: str | None = None,
+) -> Encounter:
+    """Move an inpatient to another department or bed; the movement is kept in the history."""
+    session.require(Permission.ENCOUNTER_WRITE)
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        encounter = uow.get(Encounter, encounter_id)
+        _require_open(encounter)
+        updated = replace(encounter, department_id=department_id, bed_id=bed_id)
+        uow.update(updated)
+        _add_movement(
+            uow,
+            session,
+            store,
+            encounter,
+            Movement(movement=MovementKind.TRANSFER, department_id=department_id, bed_id=bed_id),
+        )
+        uow.audit(
+            "encounter.transfer",
+            target_kind="encounter",
+            target_id=encounter_id,
+            patient_id=encounter.patient_id,
+        )
+        uow.commit()
+    return updated
+
+
+def discharge_patient(
+    store: Store,
+    session: Session,
+    encounter_id: str,
+    *,
+    treatment_result: str,
+    discharge_type: str = "1",
+    ended_at: datetime | None = None,
+) -> Encounter:
+    """Close a visit or stay with its result (QĐ 130 KET_QUA_DTRI / MA_LOAI_RV codes)."""
+    session.require(Permission.ENCOUNTER_WRITE)
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        encounter = uow.get(Encounter, encounter_id)
+        _require_open(encounter)
+        updated = replace(
+            encounter,
+            status=EncounterStatus.FINISHED,
+            ended_at=ended_at or utc_now(),
+            treatment_result=treatment_result,
+            discharge_type=discharge_type,
+            bed_id=None,
+        )
+        uow.update(updated)
+        _add_movement(
+            uow,
+            session,
+            store,
+            encounter,
+            Movement(
+                movement=MovementKind.DISCHARGE,
+                treatment_result=treatment_result,
+                discharge_type=discharge_type,
+            ),
+        )
+        uow.audit(
+            "encounter.discharge",
+            target_kind="encounter",
+            target_id=encounter_id,
+            patient_id=encounter.patient_id,
+        )
+        uow.commit()
+    return updated
+
+
+def _require_open(encounter: Encounter) -> None:
+    if encounter.status != EncounterStatus.IN_PROGRESS:
+        raise ConflictError("Lượt khám/điều trị đã kết thúc", "The encounter is already closed")
+
+
+# ------------------------------------------------------------------ allergies and problems
+
+
+def add_allergy(
+    store: Store,
+    session: Session,
+    *,
+    patient_id: str,
+    substance: str,
+    reaction: str | None = None,
+    severity: str = "moderate",
+    drug_code: str | None = None,
+) -> Allergy:
+    """Record an allergy; it shows in the chart banner and warns on prescribing."""
+    session.require(Permission.ALLERGY_WRITE)
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        uow.get(Patient, patient_id)
+        allergy = Allergy(
+            id=new_id(),
+            facility_id=session.facility_id,
+            created_at=utc_now(),
+            created_by=session.user_id,
+            device_id=store.device_id,
+            patient_id=patient_id,
+            substance=substance,
+            reaction=reaction,
+            severity=severity,
+            drug_code=drug_code,
+        )
+        uow.add(allergy)
+        uow.audit("allergy.add", target_kind="allergy", target_id=allergy.id, patient_id=patient_id)
+        uow.commit()
+    return allergy
+
+
+def add_problem(
+    store: Store, session: Session, *, patient_id: str, icd10: str, description: str
+) -> Problem:
+    """Add a chronic condition to the problem list."""
+    session.require(Permission.PROBLEM_WRITE)
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        uow.get(Patient, patient_id)
+        problem = Problem(
+            id=new_id(),
+            facility_id=session.facility_id,
+            created_at=utc_now(),
+            created_by=session.user_id,
+            device_id=store.device_id,
+            patient_id=patient_id,
+            icd10=icd10.strip().upper(),
+            description=description,
+        )
+        uow.add(problem)
+        uow.audit("problem.add", target_kind="problem", target_id=problem.id, patient_id=patient_id)
+        uow.commit()
+    return problem
