@@ -426,7 +426,7 @@ def prescription(ctx: Context) -> None:
         items.append(
             PrescriptionItem(
                 drug_code=code,
-                drug_name=f"{drug.name_vi} {drug.strength}".strip(),
+                drug_name=drug.name_vi,
                 dosage=dosage,
                 quantity=Decimal(quantity),
                 unit=drug.unit,
@@ -464,7 +464,7 @@ def medication_order(ctx: Context) -> None:
         ctx,
         MedicationOrder(
             drug_code=drug.code,
-            drug_name=f"{drug.name_vi} {drug.strength}".strip(),
+            drug_name=drug.name_vi,
             dose=Decimal(a.dose.replace(",", ".")) if _is_number(a.dose) else a.dose,
             dose_unit=a.dose_unit,
             route=a.route,

@@ -8,7 +8,6 @@ binary floating point in clinical values), tuples as lists, nested records as ob
 from __future__ import annotations
 
 import dataclasses
-import functools
 import types
 import typing
 from datetime import UTC, date, datetime
@@ -44,9 +43,13 @@ def to_plain(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
-@functools.cache
-def _hints(cls: Any) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
 
 
 def from_plain(cls: type[T], data: dict[str, Any]) -> T:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import typing
 from dataclasses import fields
@@ -43,8 +42,12 @@ def column_value(plain: Any) -> Any:
     return dumps(plain) if isinstance(plain, list | dict) else plain
 
 
-@functools.cache
-def _json_fields(cls: Any) -> frozenset[str]:
+_JSON_FIELDS: dict[type, frozenset[str]] = {}
+
+
+def _json_fields(cls: type) -> frozenset[str]:
+    if cls in _JSON_FIELDS:
+        return _JSON_FIELDS[cls]
     hints = typing.get_type_hints(cls)
     names = set()
     for f in fields(cls):
@@ -53,7 +56,8 @@ def _json_fields(cls: Any) -> frozenset[str]:
             get_origin(a) in (tuple, dict) for a in get_args(hint)
         ):
             names.add(f.name)
-    return frozenset(names)
+    _JSON_FIELDS[cls] = frozenset(names)
+    return _JSON_FIELDS[cls]
 
 
 def row_to_record(cls: type[R], row: Any) -> R:

@@ -1,7 +1,8 @@
 """Patient search: FTS5 over folded names and identifiers (DESIGN §7: p95 ≤ 25 ms).
 
-Ranking: an exact identifier (CCCD, CMND, BHYT, phone, MRN) first; then names that start
-with the query as typed; then names containing every typed word as a prefix. Within a tier,
+Ranking: an exact identifier (CCCD, CMND, BHYT, phone, MRN) first, then an identifier that
+starts with the query; then names that start with the typed words (whole words before
+words still being typed); then names containing every typed word as a prefix. Within a tier,
 the most recently registered first. Merged-away charts are not listed: their survivor is.
 """
 
@@ -101,6 +102,7 @@ def search_patient_pks(conn: Connection, query: str, limit: int = 20) -> list[in
     tokens = fold_tokens(query)
     if tokens:
         phrase = " ".join(tokens)
+        run(f"name : ^ {_quote(phrase)}", limit * 2)
         run(f"name : ^ {_quote(phrase)}*", limit * 2)
         run("name : " + " AND ".join(f"{_quote(t)}*" for t in tokens), limit * 3)
     return found

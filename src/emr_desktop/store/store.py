@@ -166,7 +166,7 @@ class Store:
 
     def read_meta(self) -> dict[str, str]:
         with self.engine.connect() as conn:
-            return dict(conn.execute(select(meta.c.key, meta.c.value)).tuples().all())
+            return {row[0]: row[1] for row in conn.execute(select(meta.c.key, meta.c.value))}
 
     def write_meta(self, key: str, value: str) -> None:
         with self.engine.begin() as conn:
