@@ -32,24 +32,45 @@ from tests.conftest import STAFF_PASSWORD
 
 @pytest.fixture
 def patient(store: Store, registrar: Session) -> Patient:
-    return patients.register_patient(store, registrar, full_name="Phan Văn Đức", sex="male",
-                                     date_of_birth="1958-09-02", cccd="038058001122")
+    return patients.register_patient(
+        store,
+        registrar,
+        full_name="Phan Văn Đức",
+        sex="male",
+        date_of_birth="1958-09-02",
+        cccd="038058001122",
+    )
 
 
 def _prescription() -> Prescription:
-    return Prescription(items=(PrescriptionItem(
-        drug_code="T0001", drug_name="Paracetamol 500 mg", dosage="1 viên x 3 lần/ngày",
-        quantity=Decimal(15), unit="viên", days=5),), diagnosis_codes=("J20.9",))
+    return Prescription(
+        items=(
+            PrescriptionItem(
+                drug_code="T0001",
+                drug_name="Paracetamol 500 mg",
+                dosage="1 viên x 3 lần/ngày",
+                quantity=Decimal(15),
+                unit="viên",
+                days=5,
+            ),
+        ),
+        diagnosis_codes=("J20.9",),
+    )
 
 
 def test_signing_needs_the_password_and_freezes_the_record(
     store: Store, doctor: Session, patient: Patient
 ) -> None:
-    draft = clinical.record_event(store, doctor, patient_id=patient.id,
-                                  body=ClinicalNote(note_type="progress", text="Ho 3 ngày"))
+    draft = clinical.record_event(
+        store,
+        doctor,
+        patient_id=patient.id,
+        body=ClinicalNote(note_type="progress", text="Ho 3 ngày"),
+    )
     assert draft.status == "draft"
-    edited = clinical.edit_draft(store, doctor, draft.id,
-                                 ClinicalNote(note_type="progress", text="Ho khan 3 ngày"))
+    edited = clinical.edit_draft(
+        store, doctor, draft.id, ClinicalNote(note_type="progress", text="Ho khan 3 ngày")
+    )
     with pytest.raises(AuthenticationError):
         clinical.sign_event(store, doctor, draft.id, "wrong password")
     signed = clinical.sign_event(store, doctor, draft.id, STAFF_PASSWORD)
@@ -57,16 +78,17 @@ def test_signing_needs_the_password_and_freezes_the_record(
     assert signed.signed_at is not None
     assert signed.content_hash == edited.content_digest()
     with pytest.raises(ConflictError):
-        clinical.edit_draft(store, doctor, draft.id,
-                            ClinicalNote(note_type="progress", text="changed"))
+        clinical.edit_draft(
+            store, doctor, draft.id, ClinicalNote(note_type="progress", text="changed")
+        )
     with pytest.raises(ConflictError):
         clinical.sign_event(store, doctor, draft.id, STAFF_PASSWORD)
 
 
-def test_signature_hash_covers_the_content(store: Store, doctor: Session,
-                                           patient: Patient) -> None:
-    event = clinical.record_event(store, doctor, patient_id=patient.id, body=_prescription(),
-                                  sign_password=STAFF_PASSWORD)
+def test_signature_hash_covers_the_content(store: Store, doctor: Session, patient: Patient) -> None:
+    event = clinical.record_event(
+        store, doctor, patient_id=patient.id, body=_prescription(), sign_password=STAFF_PASSWORD
+    )
     stored = chart.full_event(store, doctor, event.id)
     assert stored.content_hash == stored.content_digest()
     from dataclasses import replace
@@ -75,16 +97,31 @@ def test_signature_hash_covers_the_content(store: Store, doctor: Session,
     assert tampered.content_digest() != stored.content_hash
 
 
-def test_corrections_leave_the_original_alone(store: Store, doctor: Session,
-                                              patient: Patient) -> None:
-    original = clinical.record_event(store, doctor, patient_id=patient.id,
-                                     body=Diagnosis(icd10="J20.9"),
-                                     sign_password=STAFF_PASSWORD)
-    amended = clinical.amend_event(store, doctor, original.id, body=Diagnosis(icd10="J18.9"),
-                                   reason="X-quang có đám mờ", sign_password=STAFF_PASSWORD)
-    wrong = clinical.record_event(store, doctor, patient_id=patient.id,
-                                  body=ClinicalNote(note_type="progress", text="nhầm BN"),
-                                  sign_password=STAFF_PASSWORD)
+def test_corrections_leave_the_original_alone(
+    store: Store, doctor: Session, patient: Patient
+) -> None:
+    original = clinical.record_event(
+        store,
+        doctor,
+        patient_id=patient.id,
+        body=Diagnosis(icd10="J20.9"),
+        sign_password=STAFF_PASSWORD,
+    )
+    amended = clinical.amend_event(
+        store,
+        doctor,
+        original.id,
+        body=Diagnosis(icd10="J18.9"),
+        reason="X-quang có đám mờ",
+        sign_password=STAFF_PASSWORD,
+    )
+    wrong = clinical.record_event(
+        store,
+        doctor,
+        patient_id=patient.id,
+        body=ClinicalNote(note_type="progress", text="nhầm BN"),
+        sign_password=STAFF_PASSWORD,
+    )
     clinical.mark_entered_in_error(store, doctor, wrong.id, reason="Ghi nhầm bệnh nhân")
     result = chart.open_chart(store, doctor, patient.id)
     assert len(result.events) == 4
@@ -93,12 +130,18 @@ def test_corrections_leave_the_original_alone(store: Store, doctor: Session,
     assert [e.id for e in current] == [amended.id]
     assert current[0].body["icd10"] == "J18.9" and current[0].corrects == original.id
     with pytest.raises(ValidationError):
-        clinical.amend_event(store, doctor, original.id,
-                             body=ClinicalNote(note_type="progress", text="x"), reason="r")
+        clinical.amend_event(
+            store,
+            doctor,
+            original.id,
+            body=ClinicalNote(note_type="progress", text="x"),
+            reason="r",
+        )
 
 
-def test_nurse_cannot_sign_a_prescription(store: Store, doctor: Session, nurse: Session,
-                                          patient: Patient) -> None:
+def test_nurse_cannot_sign_a_prescription(
+    store: Store, doctor: Session, nurse: Session, patient: Patient
+) -> None:
     draft = clinical.record_event(store, doctor, patient_id=patient.id, body=_prescription())
     with pytest.raises(PermissionDenied) as info:
         clinical.sign_event(store, nurse, draft.id, STAFF_PASSWORD)
@@ -107,26 +150,37 @@ def test_nurse_cannot_sign_a_prescription(store: Store, doctor: Session, nurse: 
         clinical.record_event(store, nurse, patient_id=patient.id, body=_prescription())
 
 
-def test_nurse_writes_nursing_notes_and_vitals_only(store: Store, nurse: Session,
-                                                    patient: Patient) -> None:
-    clinical.record_event(store, nurse, patient_id=patient.id,
-                          body=ClinicalNote(note_type="nursing", text="Tỉnh, ăn được"),
-                          sign_password=STAFF_PASSWORD)
-    clinical.record_event(store, nurse, patient_id=patient.id, body=VitalSigns(
-        measurements=(Measurement("temperature", Decimal("37.8"), "°C"),)),
-        sign_password=STAFF_PASSWORD)
+def test_nurse_writes_nursing_notes_and_vitals_only(
+    store: Store, nurse: Session, patient: Patient
+) -> None:
+    clinical.record_event(
+        store,
+        nurse,
+        patient_id=patient.id,
+        body=ClinicalNote(note_type="nursing", text="Tỉnh, ăn được"),
+        sign_password=STAFF_PASSWORD,
+    )
+    clinical.record_event(
+        store,
+        nurse,
+        patient_id=patient.id,
+        body=VitalSigns(measurements=(Measurement("temperature", Decimal("37.8"), "°C"),)),
+        sign_password=STAFF_PASSWORD,
+    )
     with pytest.raises(PermissionDenied):
-        clinical.record_event(store, nurse, patient_id=patient.id,
-                              body=ClinicalNote(note_type="progress", text="x"))
+        clinical.record_event(
+            store, nurse, patient_id=patient.id, body=ClinicalNote(note_type="progress", text="x")
+        )
     with pytest.raises(PermissionDenied):
-        clinical.record_event(store, nurse, patient_id=patient.id,
-                              body=Diagnosis(icd10="I10"))
+        clinical.record_event(store, nurse, patient_id=patient.id, body=Diagnosis(icd10="I10"))
 
 
-def test_registrar_cannot_read_notes(store: Store, doctor: Session, registrar: Session,
-                                     patient: Patient) -> None:
-    note = clinical.record_event(store, doctor, patient_id=patient.id,
-                                 body=ClinicalNote(note_type="progress", text="Bí mật"))
+def test_registrar_cannot_read_notes(
+    store: Store, doctor: Session, registrar: Session, patient: Patient
+) -> None:
+    note = clinical.record_event(
+        store, doctor, patient_id=patient.id, body=ClinicalNote(note_type="progress", text="Bí mật")
+    )
     with pytest.raises(PermissionDenied):
         chart.open_chart(store, registrar, patient.id)
     with pytest.raises(PermissionDenied):
@@ -134,96 +188,149 @@ def test_registrar_cannot_read_notes(store: Store, doctor: Session, registrar: S
     assert patients.get_patient(store, registrar, patient.id).id == patient.id
 
 
-def test_only_the_author_edits_a_draft(store: Store, doctor: Session, admin: Session,
-                                       patient: Patient) -> None:
+def test_only_the_author_edits_a_draft(
+    store: Store, doctor: Session, admin: Session, patient: Patient
+) -> None:
     from emr_desktop.services import auth
 
-    auth.add_user(store, admin, username="bs.hai", role="doctor", full_name="Ngô Văn Hải",
-                  password=STAFF_PASSWORD)
+    auth.add_user(
+        store,
+        admin,
+        username="bs.hai",
+        role="doctor",
+        full_name="Ngô Văn Hải",
+        password=STAFF_PASSWORD,
+    )
     other = auth.login(store, "bs.hai", STAFF_PASSWORD)
-    draft = clinical.record_event(store, doctor, patient_id=patient.id,
-                                  body=ClinicalNote(note_type="progress", text="a"))
+    draft = clinical.record_event(
+        store, doctor, patient_id=patient.id, body=ClinicalNote(note_type="progress", text="a")
+    )
     with pytest.raises(PermissionDenied):
         clinical.edit_draft(store, other, draft.id, ClinicalNote(note_type="progress", text="b"))
     signed = clinical.sign_event(store, other, draft.id, STAFF_PASSWORD)
     assert signed.signed_by == other.user_id and signed.created_by == doctor.user_id
 
 
-def test_encounter_course_admission_transfer_discharge(store: Store, doctor: Session,
-                                                       patient: Patient) -> None:
-    stay = clinical.start_encounter(store, doctor, patient_id=patient.id, kind="inpatient",
-                                    department_id="noi", bed_id="B12", reason="Khó thở")
-    moved = clinical.transfer_patient(store, doctor, stay.id, department_id="hstc",
-                                      bed_id="H02")
+def test_encounter_course_admission_transfer_discharge(
+    store: Store, doctor: Session, patient: Patient
+) -> None:
+    stay = clinical.start_encounter(
+        store,
+        doctor,
+        patient_id=patient.id,
+        kind="inpatient",
+        department_id="noi",
+        bed_id="B12",
+        reason="Khó thở",
+    )
+    moved = clinical.transfer_patient(store, doctor, stay.id, department_id="hstc", bed_id="H02")
     assert moved.department_id == "hstc"
     done = clinical.discharge_patient(store, doctor, stay.id, treatment_result="2")
     assert done.status == "finished" and done.ended_at is not None and done.bed_id is None
     with pytest.raises(ConflictError):
         clinical.transfer_patient(store, doctor, stay.id, department_id="noi")
     result = chart.open_chart(store, doctor, patient.id)
-    assert [e.body["movement"] for e in result.events] == ["admission", "transfer",
-                                                           "discharge"]
+    assert [e.body["movement"] for e in result.events] == ["admission", "transfer", "discharge"]
 
 
-def test_event_on_another_patients_encounter_is_refused(store: Store, doctor: Session,
-                                                        registrar: Session,
-                                                        patient: Patient) -> None:
+def test_event_on_another_patients_encounter_is_refused(
+    store: Store, doctor: Session, registrar: Session, patient: Patient
+) -> None:
     other = patients.register_patient(store, registrar, full_name="Tạ Thị Mơ", sex="female")
     visit = clinical.start_encounter(store, doctor, patient_id=other.id, kind="outpatient")
     with pytest.raises(ValidationError) as info:
-        clinical.record_event(store, doctor, patient_id=patient.id, encounter_id=visit.id,
-                              body=Diagnosis(icd10="I10"))
+        clinical.record_event(
+            store, doctor, patient_id=patient.id, encounter_id=visit.id, body=Diagnosis(icd10="I10")
+        )
     assert info.value.field == "encounter_id"
 
 
-def test_lab_result_flags_and_ranges_from_the_catalogue(store: Store, doctor: Session,
-                                                        patient: Patient) -> None:
-    low = clinical.record_lab_result(store, doctor, patient_id=patient.id,
-                                     test_code="XN0103", value="98")
+def test_lab_result_flags_and_ranges_from_the_catalogue(
+    store: Store, doctor: Session, patient: Patient
+) -> None:
+    low = clinical.record_lab_result(
+        store, doctor, patient_id=patient.id, test_code="XN0103", value="98"
+    )
     assert low.body.flag == "low"  # type: ignore[attr-defined]
     assert low.body.ref_low == Decimal(130)  # type: ignore[attr-defined]
     assert low.body.loinc == "718-7"  # type: ignore[attr-defined]
     with pytest.raises(ValidationError):
-        clinical.record_lab_result(store, doctor, patient_id=patient.id, test_code="NOPE",
-                                   value="1")
+        clinical.record_lab_result(
+            store, doctor, patient_id=patient.id, test_code="NOPE", value="1"
+        )
 
 
-def test_medication_order_and_administration(store: Store, doctor: Session, nurse: Session,
-                                             patient: Patient) -> None:
-    order = clinical.record_event(store, doctor, patient_id=patient.id, body=MedicationOrder(
-        drug_code="T0010", drug_name="Ceftriaxone 1 g", dose=Decimal(1), dose_unit="lọ",
-        route="iv", times=("08:00", "20:00"), start_date=date(2026, 11, 21), days=7),
-        sign_password=STAFF_PASSWORD)
-    given = clinical.record_event(store, nurse, patient_id=patient.id,
-                                  body=MedicationAdministration(
-                                      medication_order_id=order.id, scheduled_for=None,
-                                      outcome="given", dose=Decimal(1), dose_unit="lọ",
-                                      wristband_scanned=True),
-                                  sign_password=STAFF_PASSWORD)
+def test_medication_order_and_administration(
+    store: Store, doctor: Session, nurse: Session, patient: Patient
+) -> None:
+    order = clinical.record_event(
+        store,
+        doctor,
+        patient_id=patient.id,
+        body=MedicationOrder(
+            drug_code="T0010",
+            drug_name="Ceftriaxone 1 g",
+            dose=Decimal(1),
+            dose_unit="lọ",
+            route="iv",
+            times=("08:00", "20:00"),
+            start_date=date(2026, 11, 21),
+            days=7,
+        ),
+        sign_password=STAFF_PASSWORD,
+    )
+    given = clinical.record_event(
+        store,
+        nurse,
+        patient_id=patient.id,
+        body=MedicationAdministration(
+            medication_order_id=order.id,
+            scheduled_for=None,
+            outcome="given",
+            dose=Decimal(1),
+            dose_unit="lọ",
+            wristband_scanned=True,
+        ),
+        sign_password=STAFF_PASSWORD,
+    )
     assert given.status == "signed"
     with pytest.raises(ValidationError):
-        MedicationAdministration(medication_order_id=order.id, scheduled_for=None,
-                                 outcome="refused")
+        MedicationAdministration(
+            medication_order_id=order.id, scheduled_for=None, outcome="refused"
+        )
 
 
-def test_attachments_are_kept_inside_the_store(store: Store, doctor: Session,
-                                               patient: Patient) -> None:
+def test_attachments_are_kept_inside_the_store(
+    store: Store, doctor: Session, patient: Patient
+) -> None:
     data = b"%PDF-1.4 giay chuyen vien"
-    event = clinical.attach_document(store, doctor, patient_id=patient.id,
-                                     title="Giấy chuyển viện", media_type="application/pdf",
-                                     data=data)
+    event = clinical.attach_document(
+        store,
+        doctor,
+        patient_id=patient.id,
+        title="Giấy chuyển viện",
+        media_type="application/pdf",
+        data=data,
+    )
     assert clinical.read_attachment(store, doctor, event.id) == data
 
 
-def test_allergy_and_problem_show_in_the_chart(store: Store, doctor: Session,
-                                               patient: Patient) -> None:
-    clinical.add_allergy(store, doctor, patient_id=patient.id, substance="Penicillin",
-                         reaction="Mề đay", severity="severe")
-    clinical.add_problem(store, doctor, patient_id=patient.id, icd10="i10",
-                         description="Tăng huyết áp")
+def test_allergy_and_problem_show_in_the_chart(
+    store: Store, doctor: Session, patient: Patient
+) -> None:
+    clinical.add_allergy(
+        store,
+        doctor,
+        patient_id=patient.id,
+        substance="Penicillin",
+        reaction="Mề đay",
+        severity="severe",
+    )
+    clinical.add_problem(
+        store, doctor, patient_id=patient.id, icd10="i10", description="Tăng huyết áp"
+    )
     result = chart.open_chart(store, doctor, patient.id)
     assert result.allergies[0].substance == "Penicillin"
     assert result.problems[0].icd10 == "I10"
     with pytest.raises(ValidationError):
-        clinical.add_problem(store, doctor, patient_id=patient.id, icd10="X99.99",
-                             description="?")
+        clinical.add_problem(store, doctor, patient_id=patient.id, icd10="X99.99", description="?")

@@ -11,45 +11,76 @@ from emr_desktop.services import patients
 from emr_desktop.services.auth import Session
 from emr_desktop.store.store import Store
 
-QR = "001085001234|123456789|Nguyễn Văn An|07031985|Nam|Số 5 ngõ 2, Phường Hàng Bạc, Hà Nội|15062021"
+QR = (
+    "001085001234|123456789|Nguyễn Văn An|07031985|Nam|Số 5 ngõ 2, Phường Hàng Bạc, Hà Nội|15062021"
+)
 
 
 def test_register_from_qr_and_find_him_every_way(store: Store, registrar: Session) -> None:
-    patient = patients.register_from_qr(store, registrar, QR, phones=("+84 912 345 678",),
-                                        bhyt_number="GD4010123456789")
+    patient = patients.register_from_qr(
+        store, registrar, QR, phones=("+84 912 345 678",), bhyt_number="GD4010123456789"
+    )
     assert patient.cccd == "001085001234" and patient.cmnd == "123456789"
     assert patient.identity_status == "verified" and patient.phones == ("0912345678",)
-    patients.register_patient(store, registrar, full_name="Nguyễn Văn Ánh", sex="male",
-                              date_of_birth="1990")
-    patients.register_patient(store, registrar, full_name="Đặng Thị Nga", sex="female",
-                              date_of_birth="1950")
+    patients.register_patient(
+        store, registrar, full_name="Nguyễn Văn Ánh", sex="male", date_of_birth="1990"
+    )
+    patients.register_patient(
+        store, registrar, full_name="Đặng Thị Nga", sex="female", date_of_birth="1950"
+    )
     decomposed = unicodedata.normalize("NFD", "Nguyễn Văn An")
-    for query in ("nguyen van an", "NGUYỄN VĂN AN", "Nguyễn Văn An", decomposed,
-                  "001085001234", "0912345678", "+84912345678", "GD4010123456789",
-                  "0123456789", patient.mrn, "123456789"):
+    for query in (
+        "nguyen van an",
+        "NGUYỄN VĂN AN",
+        "Nguyễn Văn An",
+        decomposed,
+        "001085001234",
+        "0912345678",
+        "+84912345678",
+        "GD4010123456789",
+        "0123456789",
+        patient.mrn,
+        "123456789",
+    ):
         found = patients.find_patients(store, registrar, query)
         assert found and found[0].id == patient.id, query
     assert [p.full_name for p in patients.find_patients(store, registrar, "dang")] == [
-        "Đặng Thị Nga"]
+        "Đặng Thị Nga"
+    ]
     assert {p.full_name for p in patients.find_patients(store, registrar, "nguyen van")} == {
-        "Nguyễn Văn An", "Nguyễn Văn Ánh"}
+        "Nguyễn Văn An",
+        "Nguyễn Văn Ánh",
+    }
     assert patients.find_patients(store, registrar, "tran") == []
 
 
 def test_exact_identifier_ranks_before_name_matches(store: Store, registrar: Session) -> None:
-    target = patients.register_patient(store, registrar, full_name="Lê Thị Hạnh",
-                                       sex="female", date_of_birth="1979-02-01",
-                                       phones=("0977000111",))
-    patients.register_patient(store, registrar, full_name="Lê Văn Hải", sex="male",
-                              date_of_birth="1980", phones=("0977000112",))
+    target = patients.register_patient(
+        store,
+        registrar,
+        full_name="Lê Thị Hạnh",
+        sex="female",
+        date_of_birth="1979-02-01",
+        phones=("0977000111",),
+    )
+    patients.register_patient(
+        store,
+        registrar,
+        full_name="Lê Văn Hải",
+        sex="male",
+        date_of_birth="1980",
+        phones=("0977000112",),
+    )
     assert patients.find_patients(store, registrar, "0977000111")[0].id == target.id
 
 
 def test_name_prefix_as_typed_ranks_first(store: Store, registrar: Session) -> None:
-    first = patients.register_patient(store, registrar, full_name="Trần Văn Nam", sex="male",
-                                      date_of_birth="1960")
-    patients.register_patient(store, registrar, full_name="Nam Trần Văn", sex="male",
-                              date_of_birth="1961")
+    first = patients.register_patient(
+        store, registrar, full_name="Trần Văn Nam", sex="male", date_of_birth="1960"
+    )
+    patients.register_patient(
+        store, registrar, full_name="Nam Trần Văn", sex="male", date_of_birth="1961"
+    )
     assert patients.find_patients(store, registrar, "tran van")[0].id == first.id
 
 
@@ -61,17 +92,29 @@ def test_same_cccd_twice_names_the_existing_record(store: Store, registrar: Sess
 
 
 def test_unknown_patient_and_newborn(store: Store, nurse: Session) -> None:
-    unknown = patients.register_patient(store, nurse, full_name="Bệnh nhân vô danh",
-                                        sex="male")
+    unknown = patients.register_patient(store, nurse, full_name="Bệnh nhân vô danh", sex="male")
     assert unknown.identity_status == "unknown" and unknown.date_of_birth is None
-    mother = patients.register_patient(store, nurse, full_name="Hà Thị Thu", sex="female",
-                                       date_of_birth="1995-04-03")
-    baby = patients.register_patient(store, nurse, full_name="Con bà Hà Thị Thu",
-                                     sex="female", date_of_birth="2026-11-20",
-                                     mother_id=mother.id, guardian_name="Hà Thị Thu")
+    mother = patients.register_patient(
+        store, nurse, full_name="Hà Thị Thu", sex="female", date_of_birth="1995-04-03"
+    )
+    baby = patients.register_patient(
+        store,
+        nurse,
+        full_name="Con bà Hà Thị Thu",
+        sex="female",
+        date_of_birth="2026-11-20",
+        mother_id=mother.id,
+        guardian_name="Hà Thị Thu",
+    )
     assert baby.mother_id == mother.id
-    completed = patients.update_patient(store, nurse, unknown.id, full_name="Mùa A Sính",
-                                        cccd="011092004321", date_of_birth="1992-01-01")
+    completed = patients.update_patient(
+        store,
+        nurse,
+        unknown.id,
+        full_name="Mùa A Sính",
+        cccd="011092004321",
+        date_of_birth="1992-01-01",
+    )
     assert completed.identity_status == "verified"
 
 
@@ -84,8 +127,7 @@ def test_bad_input_names_the_field_and_writes_nothing(store: Store, registrar: S
     ]
     for extra, field in cases:
         with pytest.raises(ValidationError) as info:
-            patients.register_patient(store, registrar, full_name="Hồ Văn Tư", sex="male",
-                                      **extra)  # type: ignore[arg-type]
+            patients.register_patient(store, registrar, full_name="Hồ Văn Tư", sex="male", **extra)  # type: ignore[arg-type]
         assert info.value.field == field, extra
         assert info.value.message_vi and info.value.message_en
     with pytest.raises(ValidationError) as info:
@@ -121,5 +163,6 @@ def test_search_is_audited_without_the_query(store: Store, registrar: Session) -
     patients.find_patients(store, registrar, "kieu thi loan")
     with store.engine.connect() as conn:
         action, detail = conn.exec_driver_sql(
-            "SELECT action, detail FROM audit_log ORDER BY seq DESC LIMIT 1").one()
+            "SELECT action, detail FROM audit_log ORDER BY seq DESC LIMIT 1"
+        ).one()
     assert action == "patient.search" and "kieu" not in detail.lower()

@@ -17,19 +17,33 @@ from emr_desktop.store.store import DB_FILE, Store
 
 def _register_marker(store: Store, session: Session) -> tuple[str, str]:
     patient = patients.register_patient(
-        store, session, full_name="Khổng Thị Xuyến", sex="female", date_of_birth="1961-05-04",
-        cccd="001161987654", phones=("0987123456",), address="Thôn Đoài, xã Yên Thường",
+        store,
+        session,
+        full_name="Khổng Thị Xuyến",
+        sex="female",
+        date_of_birth="1961-05-04",
+        cccd="001161987654",
+        phones=("0987123456",),
+        address="Thôn Đoài, xã Yên Thường",
     )
     return patient.full_name, patient.cccd or ""
 
 
-def test_store_files_hold_no_plaintext_patient_data(store: Store, doctor: Session,
-                                                    data_dir: Path, tmp_path: Path) -> None:
+def test_store_files_hold_no_plaintext_patient_data(
+    store: Store, doctor: Session, data_dir: Path, tmp_path: Path
+) -> None:
     name, cccd = _register_marker(store, doctor)
     backup = store.backup(tmp_path / "b.emrbak")
     store.close()
-    needles = [name.encode(), cccd.encode(), "Xuyến".encode(), b"Xuy", b"0987123456",
-               "Xuyến".encode("utf-16-le"), cccd.encode("utf-16-le")]
+    needles = [
+        name.encode(),
+        cccd.encode(),
+        "Xuyến".encode(),
+        b"Xuy",
+        b"0987123456",
+        "Xuyến".encode("utf-16-le"),
+        cccd.encode("utf-16-le"),
+    ]
     files = [p for p in data_dir.rglob("*") if p.is_file()] + [backup]
     assert any(p.name == DB_FILE for p in files)
     for path in files:
@@ -38,8 +52,7 @@ def test_store_files_hold_no_plaintext_patient_data(store: Store, doctor: Sessio
             assert needle not in content, f"{needle!r} found in {path}"
 
 
-def test_wal_holds_no_plaintext_while_open(store: Store, doctor: Session,
-                                           data_dir: Path) -> None:
+def test_wal_holds_no_plaintext_while_open(store: Store, doctor: Session, data_dir: Path) -> None:
     name, cccd = _register_marker(store, doctor)
     wal = data_dir / f"{DB_FILE}-wal"
     assert wal.exists() and wal.stat().st_size > 0
@@ -60,8 +73,9 @@ def test_wrong_key_is_refused_and_nothing_is_created(store: Store, data_dir: Pat
     assert (data_dir / DB_FILE).read_bytes() == before
 
 
-def test_missing_key_says_how_to_recover(store: Store, data_dir: Path,
-                                         store_and_recovery: tuple[Store, str]) -> None:
+def test_missing_key_says_how_to_recover(
+    store: Store, data_dir: Path, store_and_recovery: tuple[Store, str]
+) -> None:
     store.close()
     keyring.delete_password(keys.KEYRING_SERVICE, f"store-key:{store.store_id}")
     with pytest.raises(KeyStoreError, match="recover"):
@@ -90,12 +104,14 @@ def test_init_refuses_to_overwrite(store: Store, data_dir: Path) -> None:
         Store.init(data_dir)
 
 
-def test_backup_restore_round_trip(store: Store, doctor: Session, data_dir: Path,
-                                   tmp_path: Path) -> None:
+def test_backup_restore_round_trip(
+    store: Store, doctor: Session, data_dir: Path, tmp_path: Path
+) -> None:
     _register_marker(store, doctor)
     backup = store.backup(tmp_path / "before.emrbak")
-    late = patients.register_patient(store, doctor, full_name="Lò Văn Páo", sex="male",
-                                     date_of_birth="1970")
+    late = patients.register_patient(
+        store, doctor, full_name="Lò Văn Páo", sex="male", date_of_birth="1970"
+    )
     store.close()
     restored = Store.restore(data_dir, backup)
     with restored.unit_of_work(user_id=None) as uow:

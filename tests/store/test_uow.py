@@ -18,8 +18,13 @@ from emr_desktop.store.store import Store
 
 def _patient(store: Store, **overrides: object) -> Patient:
     values: dict[str, object] = {
-        "id": new_id(), "facility_id": "f", "created_at": utc_now(), "created_by": "u",
-        "device_id": store.device_id, "mrn": "0001000999", "full_name": "Trịnh Văn Bình",
+        "id": new_id(),
+        "facility_id": "f",
+        "created_at": utc_now(),
+        "created_by": "u",
+        "device_id": store.device_id,
+        "mrn": "0001000999",
+        "full_name": "Trịnh Văn Bình",
         "sex": "male",
     }
     values.update(overrides)
@@ -41,12 +46,12 @@ def test_record_outbox_and_audit_commit_together(store: Store) -> None:
         uow.audit("patient.register", target_kind="patient", target_id=patient.id)
         uow.commit()
     after = {t: _count(store, t) for t in before}
-    assert {t: after[t] - before[t] for t in before} == {"patient": 1, "outbox": 1,
-                                                       "audit_log": 1}
+    assert {t: after[t] - before[t] for t in before} == {"patient": 1, "outbox": 1, "audit_log": 1}
     with store.engine.connect() as conn:
         op = conn.exec_driver_sql(
             "SELECT kind, record_id, fields, hlc, base, user_id, device_id FROM outbox "
-            "ORDER BY device_seq DESC LIMIT 1").one()
+            "ORDER BY device_seq DESC LIMIT 1"
+        ).one()
     assert op.kind == "patient" and op.record_id == patient.id and op.user_id == "u1"
     assert op.device_id == store.device_id
     fields = json.loads(op.fields)
@@ -87,15 +92,16 @@ def test_update_sends_changed_fields_by_name_with_their_base(store: Store) -> No
         uow.commit()
     with store.unit_of_work(user_id="u1") as uow:
         base = uow.field_hlcs(Patient, patient.id)
-        changed = uow.update(replace(patient, address="Xóm 2, xã Đông Hưng",
-                                     phones=("0912000111",)), base=base)
+        changed = uow.update(
+            replace(patient, address="Xóm 2, xã Đông Hưng", phones=("0912000111",)), base=base
+        )
         uow.commit()
     assert sorted(changed) == ["address", "phones"]
     with store.engine.connect() as conn:
         op = conn.exec_driver_sql(
-            "SELECT fields, base, hlc FROM outbox ORDER BY device_seq DESC LIMIT 1").one()
-    assert json.loads(op.fields) == {"address": "Xóm 2, xã Đông Hưng",
-                                     "phones": ["0912000111"]}
+            "SELECT fields, base, hlc FROM outbox ORDER BY device_seq DESC LIMIT 1"
+        ).one()
+    assert json.loads(op.fields) == {"address": "Xóm 2, xã Đông Hưng", "phones": ["0912000111"]}
     assert json.loads(op.base) == {"address": base["address"], "phones": base["phones"]}
     with store.unit_of_work(user_id="u1") as uow:
         stamps = uow.field_hlcs(Patient, patient.id)

@@ -122,8 +122,9 @@ def rows_for(batch: BulkBatch) -> BulkRows:
     )
 
 
-def _stamped(rows: Iterable[tuple[Any, ...]], template: str,
-             clock: HybridLogicalClock) -> list[tuple[Any, ...]]:
+def _stamped(
+    rows: Iterable[tuple[Any, ...]], template: str, clock: HybridLogicalClock
+) -> list[tuple[Any, ...]]:
     return [(*row, template.replace(_HLC_MARK, clock.now().encode())) for row in rows]
 
 
@@ -143,9 +144,14 @@ def _advance_mrn_range(conn: Connection, device_id: str, mrns: list[int]) -> Non
     )
 
 
-def insert_rows(store: Store, rows: BulkRows, *, audit_user_id: str | None = None,
-                audit_action: str | None = None,
-                audit_detail: dict[str, Any] | None = None) -> None:
+def insert_rows(
+    store: Store,
+    rows: BulkRows,
+    *,
+    audit_user_id: str | None = None,
+    audit_action: str | None = None,
+    audit_detail: dict[str, Any] | None = None,
+) -> None:
     """Insert one batch in one transaction: records, search index, MRN range, and
     optionally one audit row (`audit_action`; `audit_detail` must hold no patient data).
 
@@ -168,8 +174,10 @@ def insert_rows(store: Store, rows: BulkRows, *, audit_user_id: str | None = Non
                 )
                 conn.exec_driver_sql(
                     "INSERT INTO patient_fts(rowid, name, ident) VALUES (?, ?, ?)",
-                    [(start + 1 + i, name, ident)
-                     for i, (name, ident) in enumerate(rows.patient_index)],
+                    [
+                        (start + 1 + i, name, ident)
+                        for i, (name, ident) in enumerate(rows.patient_index)
+                    ],
                 )
             if rows.encounters:
                 conn.exec_driver_sql(
@@ -182,8 +190,13 @@ def insert_rows(store: Store, rows: BulkRows, *, audit_user_id: str | None = Non
                     [(*row, dumps({"*": clock.now().encode()})) for row in rows.events],
                 )
             if audit_action is not None:
-                audit.append(conn, device_id=store.device_id, user_id=audit_user_id,
-                             action=audit_action, detail=audit_detail)
+                audit.append(
+                    conn,
+                    device_id=store.device_id,
+                    user_id=audit_user_id,
+                    action=audit_action,
+                    detail=audit_detail,
+                )
             conn.exec_driver_sql(
                 "INSERT INTO meta(key, value) VALUES ('hlc_last', ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -207,10 +220,11 @@ def taken_cccds(store: Store, cccds: list[str]) -> set[str]:
     taken: set[str] = set()
     with store.engine.connect() as conn:
         for start in range(0, len(cccds), 500):
-            chunk = cccds[start:start + 500]
+            chunk = cccds[start : start + 500]
             marks = ",".join("?" * len(chunk))
             taken.update(
-                value for (value,) in conn.exec_driver_sql(
+                value
+                for (value,) in conn.exec_driver_sql(
                     f"SELECT cccd FROM patient WHERE cccd IN ({marks})",  # noqa: S608
                     tuple(chunk),
                 )
@@ -218,3 +232,7 @@ def taken_cccds(store: Store, cccds: list[str]) -> set[str]:
         conn.rollback()
     return taken
 
+
+def patient_columns() -> tuple[str, ...]:
+    """The patient columns `BulkRows.patients` tuples hold, in order."""
+    return _columns(patient)
