@@ -36,13 +36,18 @@ def main(argv: list[str] | None = None) -> int:
 
     data_dir = Path(tmp) / "data"
     store, _recovery = initialize(
-        data_dir, facility_code="70001", facility_name="TTYT Demo", admin_username="admin",
-        admin_full_name="Quản Trị Viên", admin_password="admin-password-1",
+        data_dir,
+        facility_code="70001",
+        facility_name="TTYT Demo",
+        admin_username="admin",
+        admin_full_name="Quản Trị Viên",
+        admin_password="admin-password-1",  # noqa: S106
     )
     try:
         session = login(store, "admin", "admin-password-1")
-        report = demo.seed_demo(store, session, patients=args.patients, seed=args.seed,
-                                workers=args.workers)
+        report = demo.seed_demo(
+            store, session, patients=args.patients, seed=args.seed, workers=args.workers
+        )
     finally:
         store.close()
     db_bytes = sum(
@@ -50,15 +55,19 @@ def main(argv: list[str] | None = None) -> int:
         for name in (DB_FILE, DB_FILE + "-wal")
         if (data_dir / name).exists()
     )
-    print(json.dumps({
-        "benchmark": "seed_demo",
-        "patients": report.patients,
-        "seconds": round(report.seconds, 2),
-        "patients_per_second": round(report.patients / report.seconds, 1),
-        "encounters": report.encounters,
-        "events": report.events,
-        "db_bytes": db_bytes,
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "seed_demo",
+                "patients": report.patients,
+                "seconds": round(report.seconds, 2),
+                "patients_per_second": round(report.patients / report.seconds, 1),
+                "encounters": report.encounters,
+                "events": report.events,
+                "db_bytes": db_bytes,
+            }
+        )
+    )
     if args.keep:
         print(f"store kept in {data_dir}", file=sys.stderr)
     else:

@@ -124,7 +124,7 @@ def test_naive_times_are_refused() -> None:
             full_name="An",
             sex="male",
             **{**BASE, "created_at": datetime(2026, 1, 1)},
-        )  # noqa: DTZ001
+        )
     assert info.value.rule == "timezone"
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD
 
 from emr_desktop.core.errors import AuthenticationError, PermissionDenied, ValidationError
 from emr_desktop.services import auth
 from emr_desktop.services.auth import Session
 from emr_desktop.store.store import Store
-from tests.conftest import ADMIN_PASSWORD, STAFF_PASSWORD
 
 
 def _audit_actions(store: Store) -> list[str]:

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from tests.conftest import STAFF_PASSWORD
 
 from emr_desktop.core.errors import (
     AuthenticationError,
@@ -27,7 +28,6 @@ from emr_desktop.core.records import (
 from emr_desktop.services import chart, clinical, patients
 from emr_desktop.services.auth import Session
 from emr_desktop.store.store import Store
-from tests.conftest import STAFF_PASSWORD
 
 
 @pytest.fixture

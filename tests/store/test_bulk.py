@@ -11,20 +11,20 @@ import pytest
 
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
 
-from emr_desktop.core.birthdate import BirthDate  # noqa: E402
-from emr_desktop.core.errors import StorageError  # noqa: E402
-from emr_desktop.core.ids import new_id  # noqa: E402
-from emr_desktop.core.records import (  # noqa: E402
+from emr_desktop.core.birthdate import BirthDate
+from emr_desktop.core.errors import StorageError
+from emr_desktop.core.ids import new_id
+from emr_desktop.core.records import (
     ClinicalEvent,
     ClinicalNote,
     Encounter,
     EventStatus,
     Patient,
 )
-from emr_desktop.core.timeutil import utc_now  # noqa: E402
-from emr_desktop.store import audit, bulk, search  # noqa: E402
-from emr_desktop.store.rows import row_to_record  # noqa: E402
-from emr_desktop.store.store import Store  # noqa: E402
+from emr_desktop.core.timeutil import utc_now
+from emr_desktop.store import audit, bulk, search
+from emr_desktop.store.rows import row_to_record
+from emr_desktop.store.store import Store
 
 
 @pytest.fixture
@@ -130,10 +130,11 @@ def test_batch_is_stored_indexed_and_kept_off_the_outbox(store: Store) -> None:
     assert _mrn_next(store) == first + 2
     assert _count(store, "outbox") == outbox_before
     assert _count(store, "audit_log") == audit_before + 1
+    stored = _count(store, "patient")
     with store.unit_of_work(user_id=None) as uow:
         assert audit.verify(uow.conn).ok
         fts = uow.conn.exec_driver_sql("SELECT count(*) FROM patient_fts").scalar_one()
-        assert fts == _count(store, "patient")
+        assert fts == stored == 2
         # The index points at the right rows: search by folded name and by CCCD.
         for query, expected in (
             ("nguyen thi hoa", patients[0]),

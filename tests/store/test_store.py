@@ -141,7 +141,7 @@ def test_restore_on_a_rebuilt_pc_with_the_recovery_key(
 def test_damaged_backup_is_refused(store: Store, tmp_path: Path) -> None:
     bad = tmp_path / "bad.emrbak"
     bad.write_bytes(b"not a backup")
-    with pytest.raises(StorageError, match="damaged|not an EMR"):
+    with pytest.raises(StorageError, match=r"damaged|not an EMR"):
         Store.restore(tmp_path / "x", bad)
 
 

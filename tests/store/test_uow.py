@@ -75,11 +75,15 @@ def test_failure_while_writing_the_outbox_rolls_back_the_record(store: Store) ->
         if statement.startswith("INSERT INTO outbox"):
             raise OSError("disk full")
 
-    event.listen(store.engine, "before_cursor_execute", fail_on_outbox)
-    try:
-        with pytest.raises(OSError), store.unit_of_work(user_id="u1") as uow:
+    def register() -> None:
+        with store.unit_of_work(user_id="u1") as uow:
             uow.add(_patient(store))
             uow.commit()
+
+    event.listen(store.engine, "before_cursor_execute", fail_on_outbox)
+    try:
+        with pytest.raises(OSError, match="disk full"):
+            register()
     finally:
         event.remove(store.engine, "before_cursor_execute", fail_on_outbox)
     assert {t: _count(store, t) for t in before} == before

@@ -289,7 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `emr-admin`."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     args.json = getattr(args, "json", False)
     args.verbose = getattr(args, "verbose", False)
     args.data_dir = getattr(args, "data_dir", None) or os.environ.get("EMR_DATA_DIR")
@@ -300,7 +303,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     out = Output(as_json=args.json)
     if args.data_dir is None:
-        parser.error("cần --data-dir (hoặc EMR_DATA_DIR) / --data-dir is required")
+        print("Lỗi cú pháp / Usage error: cần --data-dir (hoặc EMR_DATA_DIR) / "
+              "--data-dir is required", file=sys.stderr)
+        return EXIT_USAGE
     args.data_dir = Path(args.data_dir)
     try:
         commands.run(args, out)

@@ -44,7 +44,6 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-
 from vietnam_provinces import Province, Ward
 
 from emr_desktop.core.birthdate import BirthDate
@@ -976,7 +975,7 @@ class _BatchBuilder:
         bhyt = valid_from = valid_to = None
         if rng.random() < (0.95 if age < 6 else 0.8 if age >= 60 else 0.62):
             bhyt, valid_from, valid_to = self._bhyt(index, age, occupation, ethnicity, area, birth)
-        phones = (self._phone(),) if rng.random() < 0.8 else ()
+        phones: tuple[str, ...] = (self._phone(),) if rng.random() < 0.8 else ()
         if phones and rng.random() < 0.05:
             phones = (*phones, self._phone())
         registered_days = rng.randrange(min(3650, max(1, (self.today - born).days)))
@@ -1015,7 +1014,7 @@ class _BatchBuilder:
             table = _DIAGNOSES_ADULT
             if sex == Sex.FEMALE and rng.random() < 0.25:
                 table = (
-                    _DIAGNOSES_PREGNANCY if age <= 44 and rng.random() < 0.5 else (_DIAGNOSES_WOMEN)
+                    _DIAGNOSES_PREGNANCY if 18 <= age <= 44 and rng.random() < 0.5 else (_DIAGNOSES_WOMEN)
                 )
         else:
             table = _DIAGNOSES_ELDERLY
@@ -1159,7 +1158,10 @@ class _BatchBuilder:
         if rng.random() >= (0.45 if age >= 60 or age < 6 else 0.3):
             return
         first_day = max(patient.created_at, plan.now - timedelta(days=3650))
-        span = max(1, int((plan.now - timedelta(days=1) - first_day).total_seconds() // 86_400))
+        # Every stay has ended: the last one starts at least twelve days ago.
+        span = int((plan.now - timedelta(days=12) - first_day).total_seconds() // 86_400)
+        if span < 1:
+            return
         count = rng.choices((1, 2, 3), (5, 3, 2))[0]
         days = sorted(rng.randrange(span) for _ in range(count))
         for offset in days:
@@ -1382,8 +1384,8 @@ def seed_demo(
 
     Needs `Permission.USER_MANAGE`: the demo staff accounts are created if missing. Batches
     of `BATCH_SIZE` are built by `workers` helper processes (default: one per CPU, since
-    this process mostly waits on SQLite; 0 builds in this process) while this process writes; each batch is
-    one transaction. `progress` is called with the number of patients written so far.
+    this process mostly waits on SQLite; 0 builds them here) while this process writes;
+    each batch is one transaction. `progress` is called with the number of patients written so far.
     A CCCD that is already registered in the store is left out (the patient is then
     registered as incomplete). One audit row `demo.seed` records the counts.
     """
