@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Set up EMR Desktop in a local virtual environment and run it or its tests.
 
-    python3 dev.py demo    # set up, build a demo store and run the program on it
-    python3 dev.py test    # set up and run the whole test suite
+    python3 dev.py demo            # set up, build a demo store and run the program on it
+    python3 dev.py test            # set up and run the whole test suite
+    python3 dev.py bench [--full]  # set up and run the benchmarks (small size unless --full)
 
 Only Python 3.11+ is needed; everything else is installed into `.venv` beside this file.
 """
@@ -73,16 +74,22 @@ def demo() -> None:
     # file keyring explicitly, as README explains. Real ward PCs use the OS keyring.
     env.setdefault("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
     env.setdefault("XDG_DATA_HOME", str(data_dir / "keyring"))
-    env.setdefault("EMR_PASSWORD", "demo-admin-password")
     admin = BIN / "emr-admin"
     if not (data_dir / "store.json").exists():
         shutil.rmtree(data_dir, ignore_errors=True)
+        env["EMR_PASSWORD"] = "demo-admin-2025"
         _run(admin, "--data-dir", data_dir, "init", "--facility", "70001",
              "--facility-name", "Trung tâm Y tế huyện Demo", "--admin", "admin", env=env)
-        _run(admin, "--data-dir", data_dir, "seed-demo", "--patients", "2000", "--seed", "7",
+        _run(admin, "--data-dir", data_dir, "seed-demo", "--patients", "20000", "--seed", "7",
              "--user", "admin", env=env)
+    # The demo registrar and doctor (passwords in emr_desktop/services/demo.py).
+    env["EMR_PASSWORD"] = "demo-tiepdon-2025"
     _run(admin, "--data-dir", data_dir, "patient", "search", "nguyen van", "--limit", "10",
-         "--user", "admin", env=env)
+         "--user", "demo.tiepdon", env=env)
+    print("\nDemo store / Kho dữ liệu mẫu:", data_dir)
+    print("Try / Thử:  .venv/bin/emr-admin --data-dir .demo-data patient search 'tran thi'"
+          " --user demo.tiepdon   (EMR_PASSWORD=demo-tiepdon-2025,"
+          " PYTHON_KEYRING_BACKEND and XDG_DATA_HOME as set in dev.py)")
 
 
 def test(extra: list[str]) -> None:
@@ -91,14 +98,33 @@ def test(extra: list[str]) -> None:
     _run(PYTHON, "-m", "pytest", *extra, env=env)
 
 
+#: (script, arguments at smoke size, arguments at full size)
+BENCHMARKS = [
+    ("bench_seed.py", ["--patients", "3000"], ["--patients", "1000000"]),
+    ("bench_search.py", ["--patients", "3000"], ["--patients", "1000000"]),
+    ("bench_chart.py", ["--patients", "1000", "--encounters", "50", "--events", "1000"],
+     ["--patients", "10000"]),
+    ("bench_consultation.py", ["--patients", "1000", "--runs", "10"], ["--patients", "10000"]),
+    ("bench_encryption.py", ["--patients", "200"], ["--patients", "3000"]),
+]
+
+
+def bench(full: bool) -> None:
+    """Run every benchmark; each prints one JSON object."""
+    for script, small, large in BENCHMARKS:
+        _run(PYTHON, ROOT / "benchmarks" / script, *(large if full else small))
+
+
 def main(argv: list[str]) -> None:
-    if not argv or argv[0] not in {"demo", "test", "setup"}:
+    if not argv or argv[0] not in {"demo", "test", "setup", "bench"}:
         sys.exit(__doc__)
     setup()
     if argv[0] == "demo":
         demo()
     elif argv[0] == "test":
         test(argv[1:])
+    elif argv[0] == "bench":
+        bench("--full" in argv[1:])
 
 
 if __name__ == "__main__":

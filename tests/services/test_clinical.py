@@ -334,3 +334,24 @@ def test_allergy_and_problem_show_in_the_chart(
     assert result.problems[0].icd10 == "I10"
     with pytest.raises(ValidationError):
         clinical.add_problem(store, doctor, patient_id=patient.id, icd10="X99.99", description="?")
+
+
+def test_consultation_is_saved_whole_or_not_at_all(store: Store, doctor: Session,
+                                                   patient: Patient) -> None:
+    visit = clinical.start_encounter(store, doctor, patient_id=patient.id, kind="outpatient")
+    bodies = [
+        VitalSigns(measurements=(Measurement("pulse", Decimal(88), "/min"),)),
+        ClinicalNote(note_type="progress", text="Ho, sốt 2 ngày"),
+        Diagnosis(icd10="J20.9"),
+        _prescription(),
+    ]
+    events = clinical.save_consultation(store, doctor, patient_id=patient.id,
+                                        encounter_id=visit.id, bodies=bodies,
+                                        sign_password=STAFF_PASSWORD)
+    assert [e.status for e in events] == ["signed"] * 4
+    assert all(e.content_hash == e.content_digest() for e in events)
+    with pytest.raises(AuthenticationError):
+        clinical.save_consultation(store, doctor, patient_id=patient.id,
+                                   encounter_id=visit.id, bodies=bodies,
+                                   sign_password="wrong")
+    assert len(chart.open_chart(store, doctor, patient.id).events) == 4

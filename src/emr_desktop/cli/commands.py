@@ -211,7 +211,7 @@ def chart(ctx: Context) -> None:
     lines = [_patient_line(result.patient)]
     lines += [f"Dị ứng / Allergy: {a.substance} ({a.severity})" for a in result.allergies]
     for event in result.current_events():
-        when = to_local(event.effective_at).strftime("%d/%m/%Y %H:%M")
+        when = to_local(event.effective_time).strftime("%d/%m/%Y %H:%M")
         lines.append(f"{when}  {event.kind:<26} {event.status:<7} {event.id}")
     ctx.out.emit(result, "\n".join(lines))
 

@@ -141,6 +141,39 @@ def record_event(
     return event
 
 
+def save_consultation(store: Store, session: Session, *, patient_id: str,
+                      encounter_id: str | None, bodies: list[EventBody],
+                      sign_password: str | None = None) -> list[ClinicalEvent]:
+    """Save what a doctor wrote in one consultation (vitals, note, diagnoses, prescription)
+    as one transaction: all of it is kept, or none of it."""
+    for body in bodies:
+        _check_write(session, body)
+    now = utc_now()
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        uow.get(Patient, patient_id)
+        _encounter_for(uow, patient_id, encounter_id)
+        if sign_password is not None:
+            confirm_password(uow, session, sign_password)
+        events = []
+        for body in bodies:
+            event = ClinicalEvent(
+                id=new_id(), facility_id=session.facility_id, patient_id=patient_id,
+                encounter_id=encounter_id, effective_at=now, created_at=now,
+                created_by=session.user_id, device_id=store.device_id, body=body,
+            )
+            if sign_password is not None:
+                session.require(event_permission(body.PERMISSION, "sign"))
+                event = replace(event, status=EventStatus.SIGNED, signed_by=session.user_id,
+                                signed_at=now, content_hash=event.content_digest())
+            uow.add_event(event)
+            events.append(event)
+        uow.audit("consultation.save", target_kind="encounter", target_id=encounter_id,
+                  patient_id=patient_id,
+                  detail={"events": len(events), "signed": sign_password is not None})
+        uow.commit()
+    return events
+
+
 def sign_event(store: Store, session: Session, event_id: str, password: str) -> ClinicalEvent:
     """Sign a draft: the clinician confirms with their password; the event is then frozen."""
     with store.unit_of_work(user_id=session.user_id) as uow:

@@ -1013,9 +1013,8 @@ class _BatchBuilder:
         elif age < 60:
             table = _DIAGNOSES_ADULT
             if sex == Sex.FEMALE and rng.random() < 0.25:
-                table = (
-                    _DIAGNOSES_PREGNANCY if 18 <= age <= 44 and rng.random() < 0.5 else (_DIAGNOSES_WOMEN)
-                )
+                pregnant = 18 <= age <= 44 and rng.random() < 0.5
+                table = _DIAGNOSES_PREGNANCY if pregnant else _DIAGNOSES_WOMEN
         else:
             table = _DIAGNOSES_ELDERLY
         if sex == Sex.MALE and age >= 50 and rng.random() < 0.1:
