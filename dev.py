@@ -39,10 +39,7 @@ def _apt_install() -> None:
     missing = [
         p
         for p in APT_PACKAGES
-        if subprocess.run(
-            ["dpkg", "-s", p], capture_output=True, check=False
-        ).returncode
-        != 0
+        if subprocess.run(["dpkg", "-s", p], capture_output=True, check=False).returncode != 0
     ]
     if not missing:
         return
@@ -78,18 +75,53 @@ def demo() -> None:
     if not (data_dir / "store.json").exists():
         shutil.rmtree(data_dir, ignore_errors=True)
         env["EMR_PASSWORD"] = "demo-admin-2025"
-        _run(admin, "--data-dir", data_dir, "init", "--facility", "70001",
-             "--facility-name", "Trung tâm Y tế huyện Demo", "--admin", "admin", env=env)
-        _run(admin, "--data-dir", data_dir, "seed-demo", "--patients", "20000", "--seed", "7",
-             "--user", "admin", env=env)
+        _run(
+            admin,
+            "--data-dir",
+            data_dir,
+            "init",
+            "--facility",
+            "70001",
+            "--facility-name",
+            "Trung tâm Y tế huyện Demo",
+            "--admin",
+            "admin",
+            env=env,
+        )
+        _run(
+            admin,
+            "--data-dir",
+            data_dir,
+            "seed-demo",
+            "--patients",
+            "20000",
+            "--seed",
+            "7",
+            "--user",
+            "admin",
+            env=env,
+        )
     # The demo registrar and doctor (passwords in emr_desktop/services/demo.py).
     env["EMR_PASSWORD"] = "demo-tiepdon-2025"
-    _run(admin, "--data-dir", data_dir, "patient", "search", "nguyen van", "--limit", "10",
-         "--user", "demo.tiepdon", env=env)
+    _run(
+        admin,
+        "--data-dir",
+        data_dir,
+        "patient",
+        "search",
+        "nguyen van",
+        "--limit",
+        "10",
+        "--user",
+        "demo.tiepdon",
+        env=env,
+    )
     print("\nDemo store / Kho dữ liệu mẫu:", data_dir)
-    print("Try / Thử:  .venv/bin/emr-admin --data-dir .demo-data patient search 'tran thi'"
-          " --user demo.tiepdon   (EMR_PASSWORD=demo-tiepdon-2025,"
-          " PYTHON_KEYRING_BACKEND and XDG_DATA_HOME as set in dev.py)")
+    print(
+        "Try / Thử:  .venv/bin/emr-admin --data-dir .demo-data patient search 'tran thi'"
+        " --user demo.tiepdon   (EMR_PASSWORD=demo-tiepdon-2025,"
+        " PYTHON_KEYRING_BACKEND and XDG_DATA_HOME as set in dev.py)"
+    )
 
 
 def test(extra: list[str]) -> None:
@@ -102,8 +134,11 @@ def test(extra: list[str]) -> None:
 BENCHMARKS = [
     ("bench_seed.py", ["--patients", "3000"], ["--patients", "1000000"]),
     ("bench_search.py", ["--patients", "3000"], ["--patients", "1000000"]),
-    ("bench_chart.py", ["--patients", "1000", "--encounters", "50", "--events", "1000"],
-     ["--patients", "10000"]),
+    (
+        "bench_chart.py",
+        ["--patients", "1000", "--encounters", "50", "--events", "1000"],
+        ["--patients", "10000"],
+    ),
     ("bench_consultation.py", ["--patients", "1000", "--runs", "10"], ["--patients", "10000"]),
     ("bench_encryption.py", ["--patients", "200"], ["--patients", "3000"]),
 ]

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-ADMIN_PASSWORD = "admin-password-1"  # noqa: S105
+ADMIN_PASSWORD = "admin-password-1"
 _TMP = tempfile.mkdtemp(prefix="emr-bench-")
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
 os.environ.setdefault("XDG_DATA_HOME", _TMP)
@@ -35,13 +35,17 @@ def bench_store(*, patients: int, seed: int = 1, keep: Path | None = None) -> It
         store = Store.open(keep)
     else:
         store, _ = initialize(
-            data_dir, facility_code="70001", facility_name="TTYT Benchmark",
-            admin_username="admin", admin_full_name="Quản Trị Viên",
+            data_dir,
+            facility_code="70001",
+            facility_name="TTYT Benchmark",
+            admin_username="admin",
+            admin_full_name="Quản Trị Viên",
             admin_password=ADMIN_PASSWORD,
         )
         if patients:
-            demo.seed_demo(store, login(store, "admin", ADMIN_PASSWORD), patients=patients,
-                           seed=seed)
+            demo.seed_demo(
+                store, login(store, "admin", ADMIN_PASSWORD), patients=patients, seed=seed
+            )
     try:
         yield store
     finally:
@@ -54,8 +58,12 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
     """p50, p95 and max of a list of milliseconds."""
     ordered = sorted(samples_ms)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {"p50_ms": round(statistics.median(ordered), 2), "p95_ms": round(p95, 2),
-            "max_ms": round(ordered[-1], 2), "n": len(ordered)}
+    return {
+        "p50_ms": round(statistics.median(ordered), 2),
+        "p95_ms": round(p95, 2),
+        "max_ms": round(ordered[-1], 2),
+        "n": len(ordered),
+    }
 
 
 def emit(result: dict[str, Any]) -> None:

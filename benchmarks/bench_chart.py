@@ -22,33 +22,58 @@ def _bodies(i: int) -> list[object]:
     from emr_desktop.core import records as r
 
     return [
-        r.VitalSigns(measurements=(
-            r.Measurement("temperature", Decimal("37.2"), "°C"),
-            r.Measurement("pulse", Decimal(80 + i % 20), "/min"),
-            r.Measurement("systolic", Decimal(130), "mmHg"),
-            r.Measurement("diastolic", Decimal(80), "mmHg"),
-            r.Measurement("spo2", Decimal(97), "%"))),
-        r.ClinicalNote(note_type="progress",
-                       text="Bệnh nhân tỉnh, tiếp xúc tốt. Ho khan, không khó thở. "
-                            "Phổi thông khí đều, không rale. Tim đều." * 3),
+        r.VitalSigns(
+            measurements=(
+                r.Measurement("temperature", Decimal("37.2"), "°C"),
+                r.Measurement("pulse", Decimal(80 + i % 20), "/min"),
+                r.Measurement("systolic", Decimal(130), "mmHg"),
+                r.Measurement("diastolic", Decimal(80), "mmHg"),
+                r.Measurement("spo2", Decimal(97), "%"),
+            )
+        ),
+        r.ClinicalNote(
+            note_type="progress",
+            text="Bệnh nhân tỉnh, tiếp xúc tốt. Ho khan, không khó thở. "
+            "Phổi thông khí đều, không rale. Tim đều." * 3,
+        ),
         r.Diagnosis(icd10="I10", rank="primary"),
         r.Diagnosis(icd10="E11.9", rank="secondary"),
         r.Order(category="lab", service_code="XN0201", service_name="Định lượng Glucose"),
-        r.LabResult(test_code="XN0201", test_name="Glucose", value=f"{6 + i % 5}.4",
-                    unit="mmol/L", ref_low=Decimal("3.9"), ref_high=Decimal("6.4"),
-                    flag="high"),
-        r.Prescription(items=(
-            r.PrescriptionItem(drug_code="T0101", drug_name="Amlodipin 5 mg",
-                               dosage="1 viên/ngày, uống buổi sáng", quantity=Decimal(30),
-                               unit="viên", days=30),
-            r.PrescriptionItem(drug_code="T0120", drug_name="Metformin 500 mg",
-                               dosage="1 viên x 2 lần/ngày, sau ăn", quantity=Decimal(60),
-                               unit="viên", days=30))),
+        r.LabResult(
+            test_code="XN0201",
+            test_name="Glucose",
+            value=f"{6 + i % 5}.4",
+            unit="mmol/L",
+            ref_low=Decimal("3.9"),
+            ref_high=Decimal("6.4"),
+            flag="high",
+        ),
+        r.Prescription(
+            items=(
+                r.PrescriptionItem(
+                    drug_code="T0101",
+                    drug_name="Amlodipin 5 mg",
+                    dosage="1 viên/ngày, uống buổi sáng",
+                    quantity=Decimal(30),
+                    unit="viên",
+                    days=30,
+                ),
+                r.PrescriptionItem(
+                    drug_code="T0120",
+                    drug_name="Metformin 500 mg",
+                    dosage="1 viên x 2 lần/ngày, sau ăn",
+                    quantity=Decimal(60),
+                    unit="viên",
+                    days=30,
+                ),
+            )
+        ),
     ]
 
 
-def _build_history(store: object, doctor: object, patient_id: str, encounters: int,
-                   events: int) -> None:
+def _build_history(
+    store: object, doctor: object, patient_id: str, encounters: int, events: int
+) -> None:
     from emr_desktop.core.ids import new_id
     from emr_desktop.core.records import ClinicalEvent, Encounter
     from emr_desktop.core.timeutil import utc_now
@@ -60,21 +85,42 @@ def _build_history(store: object, doctor: object, patient_id: str, encounters: i
         at = start + timedelta(days=n * 3650 // encounters)
         with store.unit_of_work(user_id=doctor.user_id) as uow:  # type: ignore[attr-defined]
             encounter = Encounter(
-                id=new_id(), facility_id=doctor.facility_id, created_at=at,  # type: ignore[attr-defined]
-                created_by=doctor.user_id, device_id=store.device_id,  # type: ignore[attr-defined]
-                patient_id=patient_id, kind="outpatient", started_at=at, ended_at=at,
-                status="finished")
+                id=new_id(),
+                facility_id=doctor.facility_id,
+                created_at=at,  # type: ignore[attr-defined]
+                created_by=doctor.user_id,
+                device_id=store.device_id,  # type: ignore[attr-defined]
+                patient_id=patient_id,
+                kind="outpatient",
+                started_at=at,
+                ended_at=at,
+                status="finished",
+            )
             uow.add(encounter)
             bodies = _bodies(n)
             for k in range(per_encounter if n < encounters - 1 else events - written):
                 event = ClinicalEvent(
-                    id=new_id(), facility_id=doctor.facility_id, patient_id=patient_id,  # type: ignore[attr-defined]
-                    encounter_id=encounter.id, effective_at=at + timedelta(minutes=k),
-                    created_at=at, created_by=doctor.user_id,  # type: ignore[attr-defined]
-                    device_id=store.device_id, body=bodies[k % len(bodies)])  # type: ignore[attr-defined,arg-type]
-                uow.add_event(event.__class__(**{
-                    **event.__dict__, "status": "signed", "signed_by": doctor.user_id,  # type: ignore[attr-defined]
-                    "signed_at": at, "content_hash": event.content_digest()}))
+                    id=new_id(),
+                    facility_id=doctor.facility_id,
+                    patient_id=patient_id,  # type: ignore[attr-defined]
+                    encounter_id=encounter.id,
+                    effective_at=at + timedelta(minutes=k),
+                    created_at=at,
+                    created_by=doctor.user_id,  # type: ignore[attr-defined]
+                    device_id=store.device_id,
+                    body=bodies[k % len(bodies)],
+                )  # type: ignore[attr-defined,arg-type]
+                uow.add_event(
+                    event.__class__(
+                        **{
+                            **event.__dict__,
+                            "status": "signed",
+                            "signed_by": doctor.user_id,  # type: ignore[attr-defined]
+                            "signed_at": at,
+                            "content_hash": event.content_digest(),
+                        }
+                    )
+                )
                 written += 1
             uow.commit()
 
@@ -90,11 +136,18 @@ def main(argv: list[str] | None = None) -> int:
 
     with bench_store(patients=args.patients) as store:
         admin = auth.login(store, "admin", ADMIN_PASSWORD)
-        auth.add_user(store, admin, username="bench.doctor", role="doctor",
-                      full_name="Bác Sĩ Đo", password=ADMIN_PASSWORD)
+        auth.add_user(
+            store,
+            admin,
+            username="bench.doctor",
+            role="doctor",
+            full_name="Bác Sĩ Đo",
+            password=ADMIN_PASSWORD,
+        )
         doctor = auth.login(store, "bench.doctor", ADMIN_PASSWORD)
-        patient = patients.register_patient(store, doctor, full_name="Hoàng Văn Thụ",
-                                            sex="male", date_of_birth="1950")
+        patient = patients.register_patient(
+            store, doctor, full_name="Hoàng Văn Thụ", sex="male", date_of_birth="1950"
+        )
         _build_history(store, doctor, patient.id, args.encounters, args.events)
         chart.open_chart(store, doctor, patient.id)
         samples = []
@@ -103,9 +156,16 @@ def main(argv: list[str] | None = None) -> int:
             result = chart.open_chart(store, doctor, patient.id)
             samples.append((time.perf_counter() - start) * 1000)
         assert len(result.events) == args.events
-        emit({"benchmark": "open_chart", "patients": args.patients,
-              "encounters": len(result.encounters), "events": len(result.events),
-              **percentiles(samples), "budget_ms": 150})
+        emit(
+            {
+                "benchmark": "open_chart",
+                "patients": args.patients,
+                "encounters": len(result.encounters),
+                "events": len(result.events),
+                **percentiles(samples),
+                "budget_ms": 150,
+            }
+        )
     return 0
 
 

@@ -23,29 +23,53 @@ def consultation() -> list[object]:
     from emr_desktop.core import records as r
 
     return [
-        r.VitalSigns(measurements=(
-            r.Measurement("temperature", Decimal("38.2"), "°C"),
-            r.Measurement("pulse", Decimal(96), "/min"),
-            r.Measurement("systolic", Decimal(135), "mmHg"),
-            r.Measurement("diastolic", Decimal(85), "mmHg"),
-            r.Measurement("spo2", Decimal(96), "%"),
-            r.Measurement("weight", Decimal("58.5"), "kg"))),
-        r.ClinicalNote(note_type="progress",
-                       text="Sốt 2 ngày, ho khan, đau họng. Họng đỏ, amidan sưng. Phổi "
-                            "không rale. Tim đều. Bụng mềm."),
+        r.VitalSigns(
+            measurements=(
+                r.Measurement("temperature", Decimal("38.2"), "°C"),
+                r.Measurement("pulse", Decimal(96), "/min"),
+                r.Measurement("systolic", Decimal(135), "mmHg"),
+                r.Measurement("diastolic", Decimal(85), "mmHg"),
+                r.Measurement("spo2", Decimal(96), "%"),
+                r.Measurement("weight", Decimal("58.5"), "kg"),
+            )
+        ),
+        r.ClinicalNote(
+            note_type="progress",
+            text="Sốt 2 ngày, ho khan, đau họng. Họng đỏ, amidan sưng. Phổi "
+            "không rale. Tim đều. Bụng mềm.",
+        ),
         r.Diagnosis(icd10="J03.9", rank="primary"),
         r.Diagnosis(icd10="I10", rank="secondary"),
-        r.Prescription(items=(
-            r.PrescriptionItem(drug_code="T0001", drug_name="Paracetamol 500 mg",
-                               dosage="1 viên khi sốt trên 38,5 °C, cách 6 giờ",
-                               quantity=Decimal(10), unit="viên", days=5),
-            r.PrescriptionItem(drug_code="T0021", drug_name="Amoxicilin 500 mg",
-                               dosage="1 viên x 3 lần/ngày", quantity=Decimal(21),
-                               unit="viên", days=7),
-            r.PrescriptionItem(drug_code="T0101", drug_name="Amlodipin 5 mg",
-                               dosage="1 viên/ngày, buổi sáng", quantity=Decimal(30),
-                               unit="viên", days=30)),
-            diagnosis_codes=("J03.9", "I10"), advice="Uống nhiều nước, tái khám sau 7 ngày"),
+        r.Prescription(
+            items=(
+                r.PrescriptionItem(
+                    drug_code="T0001",
+                    drug_name="Paracetamol 500 mg",
+                    dosage="1 viên khi sốt trên 38,5 °C, cách 6 giờ",
+                    quantity=Decimal(10),
+                    unit="viên",
+                    days=5,
+                ),
+                r.PrescriptionItem(
+                    drug_code="T0021",
+                    drug_name="Amoxicilin 500 mg",
+                    dosage="1 viên x 3 lần/ngày",
+                    quantity=Decimal(21),
+                    unit="viên",
+                    days=7,
+                ),
+                r.PrescriptionItem(
+                    drug_code="T0101",
+                    drug_name="Amlodipin 5 mg",
+                    dosage="1 viên/ngày, buổi sáng",
+                    quantity=Decimal(30),
+                    unit="viên",
+                    days=30,
+                ),
+            ),
+            diagnosis_codes=("J03.9", "I10"),
+            advice="Uống nhiều nước, tái khám sau 7 ngày",
+        ),
     ]
 
 
@@ -58,26 +82,43 @@ def main(argv: list[str] | None = None) -> int:
 
     with bench_store(patients=args.patients) as store:
         admin = auth.login(store, "admin", ADMIN_PASSWORD)
-        auth.add_user(store, admin, username="bench.doctor", role="doctor",
-                      full_name="Bác Sĩ Đo", password=ADMIN_PASSWORD)
+        auth.add_user(
+            store,
+            admin,
+            username="bench.doctor",
+            role="doctor",
+            full_name="Bác Sĩ Đo",
+            password=ADMIN_PASSWORD,
+        )
         doctor = auth.login(store, "bench.doctor", ADMIN_PASSWORD)
-        patient = patients.register_patient(store, doctor, full_name="Lâm Thị Quế",
-                                            sex="female", date_of_birth="1968")
-        visit = clinical.start_encounter(store, doctor, patient_id=patient.id,
-                                         kind="outpatient")
+        patient = patients.register_patient(
+            store, doctor, full_name="Lâm Thị Quế", sex="female", date_of_birth="1968"
+        )
+        visit = clinical.start_encounter(store, doctor, patient_id=patient.id, kind="outpatient")
         results = {}
         for label, password in (("draft", None), ("signed", ADMIN_PASSWORD)):
             samples = []
             for _ in range(args.runs):
                 bodies = consultation()
                 start = time.perf_counter()
-                clinical.save_consultation(store, doctor, patient_id=patient.id,
-                                           encounter_id=visit.id, bodies=bodies,  # type: ignore[arg-type]
-                                           sign_password=password)
+                clinical.save_consultation(
+                    store,
+                    doctor,
+                    patient_id=patient.id,
+                    encounter_id=visit.id,
+                    bodies=bodies,  # type: ignore[arg-type]
+                    sign_password=password,
+                )
                 samples.append((time.perf_counter() - start) * 1000)
             results[label] = percentiles(samples)
-        emit({"benchmark": "save_consultation", "patients": args.patients, **results,
-              "budget_ms": 50})
+        emit(
+            {
+                "benchmark": "save_consultation",
+                "patients": args.patients,
+                **results,
+                "budget_ms": 50,
+            }
+        )
     return 0
 
 

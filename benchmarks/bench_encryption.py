@@ -37,8 +37,9 @@ class _Store:
         self.clock = HybridLogicalClock(self.device_id)
         self._uow = UnitOfWork
         with self.engine.begin() as conn:
-            conn.exec_driver_sql("INSERT INTO mrn_range VALUES (?, 1000000, 1999999, 1000000)",
-                                 (self.device_id,))
+            conn.exec_driver_sql(
+                "INSERT INTO mrn_range VALUES (?, 1000000, 1999999, 1000000)", (self.device_id,)
+            )
 
     def unit_of_work(self, *, user_id: str | None) -> Any:
         return self._uow(self, user_id=user_id)
@@ -54,13 +55,36 @@ def _workload(store: _Store, patients: int) -> dict[str, float]:
     start = time.perf_counter()
     ids = []
     families = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Hồ")
-    given = ("An", "Bình", "Cường", "Dũng", "Hải", "Hùng", "Khánh", "Long", "Minh", "Nam",
-             "Phúc", "Quang", "Sơn", "Tâm", "Thắng", "Tuấn", "Việt", "Xuân")
+    given = (
+        "An",
+        "Bình",
+        "Cường",
+        "Dũng",
+        "Hải",
+        "Hùng",
+        "Khánh",
+        "Long",
+        "Minh",
+        "Nam",
+        "Phúc",
+        "Quang",
+        "Sơn",
+        "Tâm",
+        "Thắng",
+        "Tuấn",
+        "Việt",
+        "Xuân",
+    )
     for i in range(patients):
         name = f"{families[i % 10]} Văn {given[i % 18]} {given[(i // 18) % 18]}"
         p = patient_service.register_patient(
-            store, doctor, full_name=name, sex="male",  # type: ignore[arg-type]
-            date_of_birth=str(1940 + i % 80), phones=(f"09{i:08d}",))
+            store,
+            doctor,
+            full_name=name,
+            sex="male",  # type: ignore[arg-type]
+            date_of_birth=str(1940 + i % 80),
+            phones=(f"09{i:08d}",),
+        )
         ids.append(p.id)
     timings["register"] = time.perf_counter() - start
     start = time.perf_counter()
@@ -69,8 +93,13 @@ def _workload(store: _Store, patients: int) -> dict[str, float]:
     timings["search"] = time.perf_counter() - start
     start = time.perf_counter()
     for i in range(200):
-        clinical.save_consultation(store, doctor, patient_id=ids[i % 20], encounter_id=None,  # type: ignore[arg-type]
-                                   bodies=consultation())  # type: ignore[arg-type]
+        clinical.save_consultation(
+            store,
+            doctor,
+            patient_id=ids[i % 20],
+            encounter_id=None,  # type: ignore[arg-type]
+            bodies=consultation(),
+        )  # type: ignore[arg-type]
     timings["consultation"] = time.perf_counter() - start
     start = time.perf_counter()
     for i in range(100):
@@ -93,15 +122,19 @@ def main(argv: list[str] | None = None) -> int:
             runs["plain"].append(_workload(plain, args.patients))
             runs["encrypted"].append(_workload(encrypted, args.patients))
         best = {k: min(v, key=lambda t: t["total"]) for k, v in runs.items()}
-        emit({
-            "benchmark": "encryption_overhead", "patients_registered": args.patients,
-            "plain_s": {k: round(v, 3) for k, v in best["plain"].items()},
-            "encrypted_s": {k: round(v, 3) for k, v in best["encrypted"].items()},
-            "ratio": round(best["encrypted"]["total"] / best["plain"]["total"], 3),
-            "ratio_by_step": {k: round(best["encrypted"][k] / best["plain"][k], 3)
-                              for k in best["plain"]},
-            "budget_ratio": 1.3,
-        })
+        emit(
+            {
+                "benchmark": "encryption_overhead",
+                "patients_registered": args.patients,
+                "plain_s": {k: round(v, 3) for k, v in best["plain"].items()},
+                "encrypted_s": {k: round(v, 3) for k, v in best["encrypted"].items()},
+                "ratio": round(best["encrypted"]["total"] / best["plain"]["total"], 3),
+                "ratio_by_step": {
+                    k: round(best["encrypted"][k] / best["plain"][k], 3) for k in best["plain"]
+                },
+                "budget_ratio": 1.3,
+            }
+        )
         plain.engine.dispose()
         encrypted.engine.dispose()
     return 0

@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         facility_name="TTYT Demo",
         admin_username="admin",
         admin_full_name="Quản Trị Viên",
-        admin_password="admin-password-1",  # noqa: S106
+        admin_password="admin-password-1",
     )
     try:
         session = login(store, "admin", "admin-password-1")

@@ -336,8 +336,9 @@ def test_allergy_and_problem_show_in_the_chart(
         clinical.add_problem(store, doctor, patient_id=patient.id, icd10="X99.99", description="?")
 
 
-def test_consultation_is_saved_whole_or_not_at_all(store: Store, doctor: Session,
-                                                   patient: Patient) -> None:
+def test_consultation_is_saved_whole_or_not_at_all(
+    store: Store, doctor: Session, patient: Patient
+) -> None:
     visit = clinical.start_encounter(store, doctor, patient_id=patient.id, kind="outpatient")
     bodies = [
         VitalSigns(measurements=(Measurement("pulse", Decimal(88), "/min"),)),
@@ -345,13 +346,23 @@ def test_consultation_is_saved_whole_or_not_at_all(store: Store, doctor: Session
         Diagnosis(icd10="J20.9"),
         _prescription(),
     ]
-    events = clinical.save_consultation(store, doctor, patient_id=patient.id,
-                                        encounter_id=visit.id, bodies=bodies,
-                                        sign_password=STAFF_PASSWORD)
+    events = clinical.save_consultation(
+        store,
+        doctor,
+        patient_id=patient.id,
+        encounter_id=visit.id,
+        bodies=bodies,
+        sign_password=STAFF_PASSWORD,
+    )
     assert [e.status for e in events] == ["signed"] * 4
     assert all(e.content_hash == e.content_digest() for e in events)
     with pytest.raises(AuthenticationError):
-        clinical.save_consultation(store, doctor, patient_id=patient.id,
-                                   encounter_id=visit.id, bodies=bodies,
-                                   sign_password="wrong")
+        clinical.save_consultation(
+            store,
+            doctor,
+            patient_id=patient.id,
+            encounter_id=visit.id,
+            bodies=bodies,
+            sign_password="wrong",
+        )
     assert len(chart.open_chart(store, doctor, patient.id).events) == 4

@@ -52,7 +52,11 @@ def test_changed_row_is_named(store: Store) -> None:
 
 def test_rehashed_row_breaks_the_next_link(store: Store) -> None:
     _fill(store)
-    _tamper(store, "UPDATE audit_log SET hash = 'f' || substr(hash, 2) WHERE seq = 3")
+    _tamper(
+        store,
+        "UPDATE audit_log SET hash = (CASE WHEN substr(hash, 1, 1) = '0' THEN '1' ELSE '0' "
+        "END) || substr(hash, 2) WHERE seq = 3",
+    )
     result = _verify(store)
     assert result.first_broken_seq == 3
 

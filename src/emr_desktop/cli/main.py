@@ -303,8 +303,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     out = Output(as_json=args.json)
     if args.data_dir is None:
-        print("Lỗi cú pháp / Usage error: cần --data-dir (hoặc EMR_DATA_DIR) / "
-              "--data-dir is required", file=sys.stderr)
+        print(
+            "Lỗi cú pháp / Usage error: cần --data-dir (hoặc EMR_DATA_DIR) / "
+            "--data-dir is required",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     args.data_dir = Path(args.data_dir)
     try:

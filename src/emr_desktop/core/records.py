@@ -47,8 +47,13 @@ def _require_text(value: str, field_name: str, max_len: int = 10_000) -> None:
         )
 
 
+_CHOICES: dict[type[StrEnum], frozenset[str]] = {}
+
+
 def _require_choice(value: str, choices: type[StrEnum], field_name: str) -> None:
-    allowed = {c.value for c in choices}
+    allowed = _CHOICES.get(choices)
+    if allowed is None:
+        allowed = _CHOICES[choices] = frozenset(c.value for c in choices)
     if value not in allowed:
         listed = ", ".join(sorted(allowed))
         raise _fail(

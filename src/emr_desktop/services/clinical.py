@@ -141,9 +141,15 @@ def record_event(
     return event
 
 
-def save_consultation(store: Store, session: Session, *, patient_id: str,
-                      encounter_id: str | None, bodies: list[EventBody],
-                      sign_password: str | None = None) -> list[ClinicalEvent]:
+def save_consultation(
+    store: Store,
+    session: Session,
+    *,
+    patient_id: str,
+    encounter_id: str | None,
+    bodies: list[EventBody],
+    sign_password: str | None = None,
+) -> list[ClinicalEvent]:
     """Save what a doctor wrote in one consultation (vitals, note, diagnoses, prescription)
     as one transaction: all of it is kept, or none of it."""
     for body in bodies:
@@ -157,19 +163,34 @@ def save_consultation(store: Store, session: Session, *, patient_id: str,
         events = []
         for body in bodies:
             event = ClinicalEvent(
-                id=new_id(), facility_id=session.facility_id, patient_id=patient_id,
-                encounter_id=encounter_id, effective_at=now, created_at=now,
-                created_by=session.user_id, device_id=store.device_id, body=body,
+                id=new_id(),
+                facility_id=session.facility_id,
+                patient_id=patient_id,
+                encounter_id=encounter_id,
+                effective_at=now,
+                created_at=now,
+                created_by=session.user_id,
+                device_id=store.device_id,
+                body=body,
             )
             if sign_password is not None:
                 session.require(event_permission(body.PERMISSION, "sign"))
-                event = replace(event, status=EventStatus.SIGNED, signed_by=session.user_id,
-                                signed_at=now, content_hash=event.content_digest())
+                event = replace(
+                    event,
+                    status=EventStatus.SIGNED,
+                    signed_by=session.user_id,
+                    signed_at=now,
+                    content_hash=event.content_digest(),
+                )
             uow.add_event(event)
             events.append(event)
-        uow.audit("consultation.save", target_kind="encounter", target_id=encounter_id,
-                  patient_id=patient_id,
-                  detail={"events": len(events), "signed": sign_password is not None})
+        uow.audit(
+            "consultation.save",
+            target_kind="encounter",
+            target_id=encounter_id,
+            patient_id=patient_id,
+            detail={"events": len(events), "signed": sign_password is not None},
+        )
         uow.commit()
     return events
 

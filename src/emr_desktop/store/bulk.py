@@ -36,6 +36,8 @@ from emr_desktop.store.store import Store
 
 #: Stands for the HLC in a row's `field_hlc` template until the insert stamps it.
 _HLC_MARK = "@hlc@"
+#: A new record's fields all carry the stamp of its insert (see `rows.compact_stamps`).
+_HLC_TEMPLATE = dumps({"*": _HLC_MARK})
 
 _SIMPLE = (str, int, bool)
 
@@ -79,11 +81,6 @@ def _insert_sql(table: Table, *, with_pk: bool = False) -> str:
         f"INSERT INTO {table.name} ({', '.join(names)}) "  # noqa: S608 - names from the schema
         f"VALUES ({', '.join('?' * len(names))})"
     )
-
-
-@functools.cache
-def _hlc_template(cls: type[MutableRecord]) -> str:
-    return dumps(dict.fromkeys(cls.mutable_fields(), _HLC_MARK))
 
 
 def _column(value: Any) -> Any:
@@ -167,7 +164,7 @@ def insert_rows(
                 start = conn.exec_driver_sql(
                     "SELECT coalesce(max(pk), 0) FROM patient"
                 ).scalar_one()
-                stamped = _stamped(rows.patients, _hlc_template(Patient), clock)
+                stamped = _stamped(rows.patients, _HLC_TEMPLATE, clock)
                 conn.exec_driver_sql(
                     _insert_sql(patient, with_pk=True),
                     [(start + 1 + i, *row) for i, row in enumerate(stamped)],
@@ -182,7 +179,7 @@ def insert_rows(
             if rows.encounters:
                 conn.exec_driver_sql(
                     _insert_sql(encounter),
-                    _stamped(rows.encounters, _hlc_template(Encounter), clock),
+                    _stamped(rows.encounters, _HLC_TEMPLATE, clock),
                 )
             if rows.events:
                 conn.exec_driver_sql(

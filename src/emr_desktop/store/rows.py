@@ -37,6 +37,26 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
+def compact_stamps(stamps: dict[str, str]) -> str:
+    """Per-field HLCs as stored: the most common stamp under "*", the others by field.
+
+    A record written once has one stamp for every field; spelling it out per field would
+    cost more than the record itself.
+    """
+    if not stamps:
+        return dumps({})
+    values = list(stamps.values())
+    common = max(set(values), key=values.count)
+    return dumps({"*": common, **{k: v for k, v in stamps.items() if v != common}})
+
+
+def expand_stamps(text: str, field_names: list[str]) -> dict[str, str]:
+    """The per-field HLCs of a row's `field_hlc` column, one entry per field."""
+    stored: dict[str, str] = json.loads(text)
+    default = stored.get("*", "")
+    return {name: stored.get(name, default) for name in field_names}
+
+
 def column_value(plain: Any) -> Any:
     """A plain value as stored in a column: lists and objects as JSON text."""
     return dumps(plain) if isinstance(plain, list | dict) else plain

@@ -24,8 +24,10 @@ from emr_desktop.core.timeutil import utc_now
 from emr_desktop.store import audit, search
 from emr_desktop.store.rows import (
     column_value,
+    compact_stamps,
     dumps,
     event_to_row,
+    expand_stamps,
     row_to_event,
     row_to_record,
 )
@@ -100,17 +102,15 @@ class UnitOfWork:
 
     def field_hlcs(self, cls: type[MutableRecord], record_id: str) -> dict[str, str]:
         """The HLC of the last write of every field: the `base` of an edit started now."""
-        value: dict[str, str] = json.loads(self._row(cls, record_id)._mapping["field_hlc"])
-        return value
+        return expand_stamps(self._row(cls, record_id)._mapping["field_hlc"], cls.mutable_fields())
 
     def add(self, record: MutableRecord) -> None:
         """Insert a new mutable record and its outbox op."""
         hlc = self._store.clock.now().encode()
         plain: dict[str, Any] = to_plain(record)
         row = {name: column_value(value) for name, value in plain.items()}
-        stamps = dict.fromkeys(record.mutable_fields(), hlc)
         table = TABLES_BY_KIND[record.KIND]
-        result = self.conn.execute(table.insert().values(**row, field_hlc=dumps(stamps)))
+        result = self.conn.execute(table.insert().values(**row, field_hlc=dumps({"*": hlc})))
         if isinstance(record, Patient):
             pk = result.inserted_primary_key
             assert pk is not None
@@ -127,7 +127,8 @@ class UnitOfWork:
         cls = type(new)
         row = self._row(cls, new.id)
         stored = row._mapping
-        current_hlc: dict[str, str] = json.loads(stored["field_hlc"])
+        current_hlc = expand_stamps(stored["field_hlc"], cls.mutable_fields())
+        start = base if base is not None else dict(current_hlc)
         new_plain: dict[str, Any] = to_plain(new)
         new_row = {name: column_value(value) for name, value in new_plain.items()}
         for name in new.IDENTITY_FIELDS:
@@ -144,11 +145,13 @@ class UnitOfWork:
         self.conn.execute(
             table.update()
             .where(table.c.id == new.id)
-            .values(**{name: new_row[name] for name in changed}, field_hlc=dumps(current_hlc))
+            .values(
+                **{name: new_row[name] for name in changed},
+                field_hlc=compact_stamps(current_hlc),
+            )
         )
         if isinstance(new, Patient):
             search.index_patient(self.conn, int(stored["pk"]), new, replace=True)
-        start = base if base is not None else json.loads(stored["field_hlc"])
         self._emit(
             cls.KIND,
             new.id,
