@@ -583,3 +583,13 @@ def test_parse_cccd_qr_garbage_raises_only_validation_errors(text: str) -> None:
 )
 def test_parse_cccd_qr_near_misses_raise_only_validation_errors(payload: str) -> None:
     assert_only_validation_errors(lambda: parse_cccd_qr(payload, today=TODAY), "qr")
+
+
+def test_cccd_from_a_garbled_qr_scan() -> None:
+    from emr_desktop.core.identity import cccd_from_qr
+
+    assert cccd_from_qr("001085001234||NGUY?N V?N AN|07031985|N?|H? N?i|01012021\r\n") == (
+        "001085001234"
+    )
+    assert cccd_from_qr("001085001234") is None
+    assert cccd_from_qr("999085001234|x") is None

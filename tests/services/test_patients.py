@@ -166,3 +166,9 @@ def test_search_is_audited_without_the_query(store: Store, registrar: Session) -
             "SELECT action, detail FROM audit_log ORDER BY seq DESC LIMIT 1"
         ).one()
     assert action == "patient.search" and "kieu" not in detail.lower()
+
+
+def test_scanning_a_card_into_search_finds_the_patient(store: Store, registrar: Session) -> None:
+    patient = patients.register_from_qr(store, registrar, QR)
+    garbled = "001085001234|123456789|Nguy?n V?n An|07031985|N?m|S? 5|15062021"
+    assert [p.id for p in patients.find_patients(store, registrar, garbled)] == [patient.id]

@@ -639,3 +639,17 @@ def parse_cccd_qr(payload: str, *, today: dt.date | None = None) -> QrRegistrati
         address=parts[5],
         issue_date=issue_date,
     )
+
+
+def cccd_from_qr(payload: str) -> str | None:
+    """The CCCD number of a scanned card QR, even when the rest of the payload is garbled.
+
+    Keyboard-wedge scanners may mangle the name and the sex but the digits survive, so a
+    scan typed into the search box must still find the patient by number. Returns None when
+    the text is not a card QR at all (no "|", or a first field that is not a valid CCCD).
+    """
+    text = unicodedata.normalize("NFC", payload).strip().strip("\ufeff").strip()
+    if "|" not in text:
+        return None
+    first = text.split("|", 1)[0].strip()
+    return first if _cccd_shape_problem(first) is None else None

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from emr_desktop.core.identity import cccd_from_qr
 from emr_desktop.core.records import Patient
 from emr_desktop.core.text import fold, fold_tokens
 
@@ -79,6 +80,9 @@ def search_patient_pks(conn: Connection, query: str, limit: int = 20) -> list[in
     """Patient primary keys matching `query`, best first."""
     found: list[int] = []
     seen: set[int] = set()
+    scanned = cccd_from_qr(query)
+    if scanned is not None:  # a CCCD card scanned into the search box
+        query = scanned
 
     def run(match: str, cap: int) -> None:
         if len(found) >= limit:
@@ -106,11 +110,6 @@ def search_patient_pks(conn: Connection, query: str, limit: int = 20) -> list[in
         run(f"name : ^ {_quote(phrase)}*", limit * 2)
         run("name : " + " AND ".join(f"{_quote(t)}*" for t in tokens), limit * 3)
     return found
-
-
-def folded_query(query: str) -> str:
-    """The query as the index sees it (for logging without patient data: length only)."""
-    return fold(query)
 
 
 def fetch_by_pks(conn: Connection, pks: list[int]) -> list[Any]:

@@ -11,7 +11,6 @@ will carry it to the server and the audit row are committed together or not at a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Row, select
@@ -206,16 +205,6 @@ class UnitOfWork:
             hlc,
             json.loads(stored),
         )
-
-    def events_for(self, patient_ids: list[str]) -> Iterator[ClinicalEvent]:
-        """Every event of the given charts, oldest first."""
-        stmt = (
-            select(clinical_event)
-            .where(clinical_event.c.patient_id.in_(patient_ids))
-            .order_by(clinical_event.c.effective_at, clinical_event.c.pk)
-        )
-        for row in self.conn.execute(stmt):
-            yield row_to_event(row)
 
     # ------------------------------------------------------------ audit and outbox
 
