@@ -59,12 +59,15 @@ def run(args: argparse.Namespace, out: Output) -> None:
         store.close()
 
 
+_SEX_VI = {"male": "Nam", "female": "Nữ", "other": "Khác"}
+
+
 def _patient_line(p: Patient) -> str:
     dob = p.date_of_birth.iso() if p.date_of_birth else "?"
     ids = " ".join(
         x for x in (p.cccd and f"CCCD {p.cccd}", p.bhyt_number and f"BHYT {p.bhyt_number}") if x
     )
-    return f"{p.mrn}  {p.full_name}  {p.sex}  {dob}  {ids}  [{p.id}]".rstrip()
+    return f"{p.mrn}  {p.full_name}  {_SEX_VI[p.sex]}  {dob}  {ids}  [{p.id}]".rstrip()
 
 
 def _patient_id(ctx: Context, key: str) -> str:
