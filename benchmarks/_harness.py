@@ -22,6 +22,11 @@ os.environ.setdefault("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyr
 os.environ.setdefault("XDG_DATA_HOME", _TMP)
 
 
+def _keyring_beside(keep: Path) -> None:
+    # A kept store keeps its key in a file keyring next to it, for the next run to reuse.
+    os.environ["XDG_DATA_HOME"] = str(keep.parent / f"{keep.name}-keyring")
+
+
 @contextmanager
 def bench_store(*, patients: int, seed: int = 1, keep: Path | None = None) -> Iterator[Any]:
     """A store with `patients` seeded demo patients; reused from `keep` if it exists there."""
@@ -30,6 +35,8 @@ def bench_store(*, patients: int, seed: int = 1, keep: Path | None = None) -> It
     from emr_desktop.services.setup import initialize
     from emr_desktop.store.store import STORE_FILE, Store
 
+    if keep is not None:
+        _keyring_beside(keep)
     data_dir = keep or Path(_TMP) / "data"
     if keep is not None and (keep / STORE_FILE).exists():
         store = Store.open(keep)
