@@ -172,3 +172,28 @@ def test_scanning_a_card_into_search_finds_the_patient(store: Store, registrar: 
     patient = patients.register_from_qr(store, registrar, QR)
     garbled = "001085001234|123456789|Nguy?n V?n An|07031985|N?m|S? 5|15062021"
     assert [p.id for p in patients.find_patients(store, registrar, garbled)] == [patient.id]
+
+
+def test_prefixes_of_any_word_and_unfinished_earlier_words(
+    store: Store, registrar: Session
+) -> None:
+    hanh = patients.register_patient(
+        store, registrar, full_name="Nguyễn Thị Hạnh", sex="female", date_of_birth="1970"
+    )
+    patients.register_patient(
+        store, registrar, full_name="Nguyễn Văn Hải", sex="male", date_of_birth="1971"
+    )
+    patients.register_patient(
+        store, registrar, full_name="H'Hen Niê", sex="female", date_of_birth="1990"
+    )
+    for query in ("ng th han", "nguyen hanh", "nguy thi h", "Nguyễn Thị Hạ"):
+        assert [p.id for p in patients.find_patients(store, registrar, query)] == [hanh.id], query
+    assert {p.full_name for p in patients.find_patients(store, registrar, "nguyen h")} == {
+        "Nguyễn Thị Hạnh",
+        "Nguyễn Văn Hải",
+    }
+    assert [p.full_name for p in patients.find_patients(store, registrar, "hen nie")] == [
+        "H'Hen Niê"
+    ]
+    assert patients.find_patients(store, registrar, "nguyen x") == []
+    assert patients.find_patients(store, registrar, "zz thi") == []

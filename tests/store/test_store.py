@@ -175,14 +175,16 @@ def test_clock_survives_restart(store: Store, doctor: Session, data_dir: Path) -
     reopened.close()
 
 
-def test_seeded_patients_leave_no_plaintext_on_disk(store: Store, admin: Session,
-                                                    data_dir: Path) -> None:
+def test_seeded_patients_leave_no_plaintext_on_disk(
+    store: Store, admin: Session, data_dir: Path
+) -> None:
     from emr_desktop.services import demo
 
     demo.seed_demo(store, admin, patients=200, seed=3, workers=0)
     with store.engine.connect() as conn:
         rows = conn.exec_driver_sql(
-            "SELECT full_name, cccd FROM patient WHERE cccd IS NOT NULL LIMIT 50").fetchall()
+            "SELECT full_name, cccd FROM patient WHERE cccd IS NOT NULL LIMIT 50"
+        ).fetchall()
     assert len(rows) == 50
     needles = {n for name, cccd in rows for n in (name.encode(), cccd.encode())}
     for path in data_dir.rglob("*"):

@@ -176,6 +176,7 @@ def insert_rows(
                         for i, (name, ident) in enumerate(rows.patient_index)
                     ],
                 )
+                search.add_name_words(conn, (name for name, _ in rows.patient_index))
             if rows.encounters:
                 conn.exec_driver_sql(
                     _insert_sql(encounter),

@@ -203,16 +203,14 @@ catalog_entry = Table(
     UniqueConstraint("kind", "code"),
 )
 
-#: The search index: contentless FTS5 over folded names and identifiers, rowid = patient.pk.
-PATIENT_FTS_DDL = (
-    "CREATE VIRTUAL TABLE patient_fts USING fts5("
-    "name, ident, content='', contentless_delete=1, "
-    "tokenize='unicode61 remove_diacritics 0', prefix='2 3')"
+#: Every word of a folded patient name: tells a finished word from one still being typed,
+#: and turns a typed prefix into the few words it can be (see `search`).
+name_word = Table(
+    "name_word",
+    metadata,
+    Column("word", Text, primary_key=True),
+    sqlite_with_rowid=False,
 )
 
-AUDIT_APPEND_ONLY_DDL = (
-    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
-    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
-    "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-)
+# Not declared here, created by the initial migration: the FTS5 search index `patient_fts`
+# (rowid = patient.pk) and the triggers that keep `audit_log` append-only.

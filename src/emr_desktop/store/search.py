@@ -2,7 +2,8 @@
 
 Ranking: an exact identifier (CCCD, CMND, BHYT, phone, MRN) first, then an identifier that
 starts with the query; then names that start with the typed words (whole words before
-words still being typed); then names containing every typed word as a prefix. Within a tier,
+words still being typed); then names containing every typed word — the last one, and any
+word no name has, as a prefix. Within a tier,
 the most recently registered first. Merged-away charts are not listed: their survivor is.
 """
 
@@ -53,6 +54,16 @@ def index_patient(conn: Connection, pk: int, patient: Patient, *, replace: bool)
     conn.exec_driver_sql(
         "INSERT INTO patient_fts(rowid, name, ident) VALUES (?, ?, ?)", (pk, name, ident)
     )
+    add_name_words(conn, [name])
+
+
+def add_name_words(conn: Connection, folded_names: Iterable[str]) -> None:
+    """Remember the words of folded names (a word once seen is never forgotten: harmless)."""
+    words = {word for name in folded_names for word in fold_tokens(name)}
+    if words:
+        conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO name_word(word) VALUES (?)", [(w,) for w in words]
+        )
 
 
 def _quote(token: str) -> str:
@@ -105,11 +116,58 @@ def search_patient_pks(conn: Connection, query: str, limit: int = 20) -> list[in
         run(f"ident : {_quote(ident)}*", limit * 2)
     tokens = fold_tokens(query)
     if tokens:
-        phrase = " ".join(tokens)
-        run(f"name : ^ {_quote(phrase)}", limit * 2)
-        run(f"name : ^ {_quote(phrase)}*", limit * 2)
-        run("name : " + " AND ".join(f"{_quote(t)}*" for t in tokens), limit * 3)
+        *earlier, last = tokens
+        # A word before the last is taken whole when some name has it (the clerk finished
+        # typing it), else as a prefix ("ng van an"). A prefix is matched as the OR of the
+        # few words it can be: FTS5 walks those lazily, newest first, and stops at the
+        # limit, where a `prefix*` query would first gather every row of every such word —
+        # hundreds of thousands for "nguy".
+        finished = [_is_word(conn, t) for t in earlier]
+        endings = _words_with_prefix(conn, last)
+        if all(finished) and endings:
+            head = " ".join(earlier)
+            if last in endings:
+                run(f"name : ^ {_quote(f'{head} {last}'.strip())}", limit * 2)
+            starts = " OR ".join(f"^ {_quote(f'{head} {w}'.strip())}" for w in endings)
+            run(f"name : ({starts})", limit * 2)
+        groups = [
+            _quote(t) if done else _any_of(conn, t)
+            for t, done in zip(earlier, finished, strict=True)
+        ]
+        groups.append(_any_of(conn, last, endings))
+        run("name : " + " AND ".join(groups), limit * 3)
     return found
+
+
+#: A prefix that could be more words than this is left to FTS5's own prefix index.
+_MAX_EXPANSION = 64
+
+
+def _is_word(conn: Connection, token: str) -> bool:
+    row = conn.exec_driver_sql("SELECT 1 FROM name_word WHERE word = ?", (token,)).fetchone()
+    return row is not None
+
+
+def _words_with_prefix(conn: Connection, prefix: str) -> list[str] | None:
+    """The words starting with `prefix`, or None when there are too many to list."""
+    rows = conn.exec_driver_sql(
+        "SELECT word FROM name_word WHERE word >= ? AND word < ? ORDER BY word LIMIT ?",
+        (prefix, prefix + "\U0010ffff", _MAX_EXPANSION + 1),
+    ).fetchall()
+    if len(rows) > _MAX_EXPANSION:
+        return None
+    return [row[0] for row in rows]
+
+
+def _any_of(conn: Connection, prefix: str, words: list[str] | None = None) -> str:
+    """An FTS5 expression for "a word starting with `prefix`"."""
+    if words is None:
+        words = _words_with_prefix(conn, prefix)
+    if words is None:
+        return f"{_quote(prefix)}*"
+    if not words:
+        return _quote(prefix)  # no such word: matches nothing, as it should
+    return "(" + " OR ".join(_quote(w) for w in words) + ")"
 
 
 def fetch_by_pks(conn: Connection, pks: list[int]) -> list[Any]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from emr_desktop.store.schema import AUDIT_APPEND_ONLY_DDL, PATIENT_FTS_DDL
-
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -344,13 +342,32 @@ def upgrade() -> None:
     with op.batch_alter_table("problem", schema=None) as batch_op:
         batch_op.create_index("ix_problem_patient_id", ["patient_id"], unique=False)
 
-    op.execute(PATIENT_FTS_DDL)
-    for statement in AUDIT_APPEND_ONLY_DDL:
-        op.execute(statement)
+    op.create_table(
+        "name_word",
+        sa.Column("word", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("word"),
+        sqlite_with_rowid=False,
+    )
+    # Search index: contentless FTS5 over folded names and identifiers, rowid = patient.pk.
+    op.execute(
+        "CREATE VIRTUAL TABLE patient_fts USING fts5("
+        "name, ident, content='', contentless_delete=1, "
+        "tokenize='unicode61 remove_diacritics 0', prefix='2 3')"
+    )
+    # The audit log is append-only.
+    op.execute(
+        "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+    )
+    op.execute(
+        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+        "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+    )
 
 
 def downgrade() -> None:
     op.execute("DROP TABLE patient_fts")
+    op.drop_table("name_word")
     op.execute("DROP TRIGGER audit_log_no_update")
     op.execute("DROP TRIGGER audit_log_no_delete")
     with op.batch_alter_table("problem", schema=None) as batch_op:
