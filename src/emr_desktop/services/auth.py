@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -43,6 +44,18 @@ class Session:
     def require(self, permission: Permission) -> None:
         """Raise `PermissionDenied` unless this user's role allows `permission`."""
         require(self.role, permission)
+
+
+def record_header(store: Store, session: Session) -> dict[str, Any]:
+    """The fields every new record starts with: a new id, the user's facility, now, the
+    logged-in user and this PC."""
+    return {
+        "id": new_id(),
+        "facility_id": session.facility_id,
+        "created_at": utc_now(),
+        "created_by": session.user_id,
+        "device_id": store.device_id,
+    }
 
 
 def hash_password(password: str) -> str:
@@ -156,11 +169,7 @@ def add_user(
     session.require(Permission.USER_MANAGE)
     with store.unit_of_work(user_id=session.user_id) as uow:
         user = User(
-            id=new_id(),
-            facility_id=session.facility_id,
-            created_at=utc_now(),
-            created_by=session.user_id,
-            device_id=store.device_id,
+            **record_header(store, session),
             username=username,
             full_name=full_name,
             role=role,

@@ -13,7 +13,6 @@ from dataclasses import replace
 from datetime import datetime
 
 from emr_desktop.core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
-from emr_desktop.core.ids import new_id
 from emr_desktop.core.permissions import Permission, event_permission
 from emr_desktop.core.records import (
     Allergy,
@@ -38,7 +37,7 @@ from emr_desktop.core.records import (
 )
 from emr_desktop.core.timeutil import require_aware, utc_now
 from emr_desktop.services import catalogs
-from emr_desktop.services.auth import Session, confirm_password
+from emr_desktop.services.auth import Session, confirm_password, record_header
 from emr_desktop.services.patients import resolve_patient_id
 from emr_desktop.store.store import Store
 from emr_desktop.store.uow import UnitOfWork
@@ -85,6 +84,31 @@ def _encounter_for(uow: UnitOfWork, patient_id: str, encounter_id: str | None) -
         )
 
 
+def _new_event(
+    store: Store,
+    session: Session,
+    *,
+    patient_id: str,
+    encounter_id: str | None,
+    body: EventBody,
+    effective_at: datetime | None = None,
+    corrects: str | None = None,
+    correction: str | None = None,
+    correction_reason: str | None = None,
+) -> ClinicalEvent:
+    header = record_header(store, session)
+    return ClinicalEvent(
+        **header,
+        patient_id=patient_id,
+        encounter_id=encounter_id,
+        effective_at=effective_at or header["created_at"],
+        body=body,
+        corrects=corrects,
+        correction=correction,
+        correction_reason=correction_reason,
+    )
+
+
 def record_event(
     store: Store,
     session: Session,
@@ -98,7 +122,6 @@ def record_event(
 ) -> ClinicalEvent:
     """Record one clinical event as a draft, or signed at once when a password is given."""
     _check_write(session, body)
-    now = utc_now()
     with store.unit_of_work(user_id=session.user_id) as uow:
         uow.get(Patient, patient_id)
         _encounter_for(uow, patient_id, encounter_id)
@@ -111,16 +134,13 @@ def record_event(
                     "Y lệnh thuốc không thuộc bệnh nhân này",
                     "The medication order belongs to another patient",
                 )
-        event = ClinicalEvent(
-            id=new_id(),
-            facility_id=session.facility_id,
+        event = _new_event(
+            store,
+            session,
             patient_id=patient_id,
             encounter_id=encounter_id,
-            effective_at=require_aware(effective_at, "effective_at") if effective_at else now,
-            created_at=now,
-            created_by=session.user_id,
-            device_id=store.device_id,
             body=body,
+            effective_at=require_aware(effective_at, "effective_at") if effective_at else None,
         )
         if sign_password is not None:
             event = _sign(uow, session, event, sign_password)
@@ -162,16 +182,8 @@ def save_consultation(
             confirm_password(uow, session, sign_password)
         events = []
         for body in bodies:
-            event = ClinicalEvent(
-                id=new_id(),
-                facility_id=session.facility_id,
-                patient_id=patient_id,
-                encounter_id=encounter_id,
-                effective_at=now,
-                created_at=now,
-                created_by=session.user_id,
-                device_id=store.device_id,
-                body=body,
+            event = _new_event(
+                store, session, patient_id=patient_id, encounter_id=encounter_id, body=body
             )
             if sign_password is not None:
                 session.require(event_permission(body.PERMISSION, "sign"))
@@ -262,17 +274,13 @@ def _correct(
                 "Bản đính chính phải cùng loại với bản gốc",
                 "A correction has the kind of the original",
             )
-        now = utc_now()
-        event = ClinicalEvent(
-            id=new_id(),
-            facility_id=original.facility_id,
+        event = _new_event(
+            store,
+            session,
             patient_id=original.patient_id,
             encounter_id=original.encounter_id,
-            effective_at=original.effective_at,
-            created_at=now,
-            created_by=session.user_id,
-            device_id=store.device_id,
             body=new_body,
+            effective_at=original.effective_at,
             corrects=original.id,
             correction=correction,
             correction_reason=reason,
@@ -423,11 +431,7 @@ def start_encounter(
     with store.unit_of_work(user_id=session.user_id) as uow:
         uow.get(Patient, patient_id)
         encounter = Encounter(
-            id=new_id(),
-            facility_id=session.facility_id,
-            created_at=now,
-            created_by=session.user_id,
-            device_id=store.device_id,
+            **record_header(store, session),
             patient_id=patient_id,
             kind=kind,
             started_at=started_at or now,
@@ -461,18 +465,13 @@ def start_encounter(
 def _add_movement(
     uow: UnitOfWork, session: Session, store: Store, encounter: Encounter, movement: Movement
 ) -> None:
-    now = utc_now()
     # Movements are the stay's administrative history: recorded, not signed.
     uow.add_event(
-        ClinicalEvent(
-            id=new_id(),
-            facility_id=encounter.facility_id,
+        _new_event(
+            store,
+            session,
             patient_id=encounter.patient_id,
             encounter_id=encounter.id,
-            effective_at=now,
-            created_at=now,
-            created_by=session.user_id,
-            device_id=store.device_id,
             body=movement,
         )
     )
@@ -577,11 +576,7 @@ def add_allergy(
     with store.unit_of_work(user_id=session.user_id) as uow:
         uow.get(Patient, patient_id)
         allergy = Allergy(
-            id=new_id(),
-            facility_id=session.facility_id,
-            created_at=utc_now(),
-            created_by=session.user_id,
-            device_id=store.device_id,
+            **record_header(store, session),
             patient_id=patient_id,
             substance=substance,
             reaction=reaction,
@@ -602,11 +597,7 @@ def add_problem(
     with store.unit_of_work(user_id=session.user_id) as uow:
         uow.get(Patient, patient_id)
         problem = Problem(
-            id=new_id(),
-            facility_id=session.facility_id,
-            created_at=utc_now(),
-            created_by=session.user_id,
-            device_id=store.device_id,
+            **record_header(store, session),
             patient_id=patient_id,
             icd10=icd10.strip().upper(),
             description=description,

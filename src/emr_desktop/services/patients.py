@@ -10,11 +10,9 @@ from typing import Any
 from emr_desktop.core.birthdate import BirthDate
 from emr_desktop.core.errors import ConflictError, NotFound, StorageError
 from emr_desktop.core.identity import QrRegistration, parse_cccd_qr
-from emr_desktop.core.ids import new_id
 from emr_desktop.core.permissions import Permission
 from emr_desktop.core.records import IdentityStatus, Patient, PatientLink
-from emr_desktop.core.timeutil import utc_now
-from emr_desktop.services.auth import Session
+from emr_desktop.services.auth import Session, record_header
 from emr_desktop.store import search
 from emr_desktop.store.rows import row_to_record
 from emr_desktop.store.store import Store
@@ -87,11 +85,7 @@ def register_patient(
         else:
             status = IdentityStatus.UNKNOWN
         patient = Patient(
-            id=new_id(),
-            facility_id=session.facility_id,
-            created_at=utc_now(),
-            created_by=session.user_id,
-            device_id=store.device_id,
+            **record_header(store, session),
             mrn=next_mrn(uow),
             full_name=full_name,
             sex=sex,
