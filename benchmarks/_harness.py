@@ -61,6 +61,26 @@ def bench_store(*, patients: int, seed: int = 1, keep: Path | None = None) -> It
             shutil.rmtree(_TMP, ignore_errors=True)
 
 
+def bench_doctor(store: Any) -> Any:
+    """A logged-in doctor for the benchmark (created on first use)."""
+    from emr_desktop.core.records import User
+    from emr_desktop.services import auth
+
+    with store.unit_of_work(user_id=None) as uow:
+        exists = bool(uow.find(User, username="bench.doctor"))
+    if not exists:
+        admin = auth.login(store, "admin", ADMIN_PASSWORD)
+        auth.add_user(
+            store,
+            admin,
+            username="bench.doctor",
+            role="doctor",
+            full_name="Bác Sĩ Đo",
+            password=ADMIN_PASSWORD,
+        )
+    return auth.login(store, "bench.doctor", ADMIN_PASSWORD)
+
+
 def percentiles(samples_ms: list[float]) -> dict[str, float]:
     """p50, p95 and max of a list of milliseconds."""
     ordered = sorted(samples_ms)

@@ -15,7 +15,7 @@ import sys
 import time
 from decimal import Decimal
 
-from _harness import ADMIN_PASSWORD, bench_store, emit, percentiles
+from _harness import ADMIN_PASSWORD, bench_doctor, bench_store, emit, percentiles
 
 
 def consultation() -> list[object]:
@@ -78,19 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args(argv)
-    from emr_desktop.services import auth, clinical, patients
+    from emr_desktop.services import clinical, patients
 
     with bench_store(patients=args.patients) as store:
-        admin = auth.login(store, "admin", ADMIN_PASSWORD)
-        auth.add_user(
-            store,
-            admin,
-            username="bench.doctor",
-            role="doctor",
-            full_name="Bác Sĩ Đo",
-            password=ADMIN_PASSWORD,
-        )
-        doctor = auth.login(store, "bench.doctor", ADMIN_PASSWORD)
+        doctor = bench_doctor(store)
         patient = patients.register_patient(
             store, doctor, full_name="Lâm Thị Quế", sex="female", date_of_birth="1968"
         )

@@ -216,7 +216,18 @@ def chart(ctx: Context) -> None:
     for event in result.current_events():
         when = to_local(event.effective_time).strftime("%d/%m/%Y %H:%M")
         lines.append(f"{when}  {event.kind:<26} {event.status:<7} {event.id}")
-    ctx.out.emit(result, "\n".join(lines))
+    data = {
+        "patient": result.patient,
+        "merged_ids": result.merged_ids,
+        "allergies": result.allergies,
+        "problems": result.problems,
+        "encounters": result.encounters,
+        "events": [
+            {**{k: v for k, v in e._asdict().items() if k != "body_json"}, "body": e.body}
+            for e in result.events
+        ],
+    }
+    ctx.out.emit(data, "\n".join(lines))
 
 
 # ------------------------------------------------------------------ encounters

@@ -32,6 +32,8 @@ def to_plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, BirthDate):
         return value.iso()
+    if isinstance(value, tuple) and hasattr(value, "_asdict"):  # a NamedTuple row
+        return {k: to_plain(v) for k, v in value._asdict().items()}
     if isinstance(value, tuple | list):
         return [to_plain(v) for v in value]
     if isinstance(value, dict):

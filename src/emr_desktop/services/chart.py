@@ -8,11 +8,10 @@ it shows); `full_event()` rebuilds one as a validated record (to sign, amend or 
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from emr_desktop.core.permissions import Permission
 from emr_desktop.core.records import (
@@ -30,9 +29,8 @@ from emr_desktop.store.store import Store
 from emr_desktop.store.uow import UnitOfWork
 
 
-@dataclass(frozen=True)
-class ChartEvent:
-    """One event of the timeline, as stored."""
+class ChartEvent(NamedTuple):
+    """One event of the timeline, as stored (a tuple: ten thousand of them are cheap)."""
 
     id: str
     patient_id: str
@@ -47,9 +45,9 @@ class ChartEvent:
     correction: str | None
     body_json: str
 
-    @functools.cached_property
+    @property
     def body(self) -> dict[str, Any]:
-        """The event's content as plain data (parsed on first use)."""
+        """The event's content as plain data (parsed on each call: keep it if reused)."""
         value: dict[str, Any] = json.loads(self.body_json)
         return value
 
@@ -59,8 +57,7 @@ class ChartEvent:
         return datetime.fromisoformat(self.effective_at)
 
 
-@dataclass(frozen=True)
-class ChartEncounter:
+class ChartEncounter(NamedTuple):
     """One visit or stay of the chart, as stored."""
 
     id: str
@@ -131,14 +128,14 @@ def open_chart(store: Store, session: Session, patient_id: str) -> Chart:
             f"WHERE patient_id IN ({marks}) ORDER BY effective_at, pk",
             tuple(ids),
         )
-        events = tuple(ChartEvent(*row) for row in cursor.fetchall())
+        events = tuple(map(ChartEvent._make, cursor.fetchall()))
         cursor.execute(
             "SELECT id, patient_id, kind, status, started_at, ended_at, department_id, "  # noqa: S608
             f"reason FROM encounter WHERE patient_id IN ({marks}) AND deleted_at IS NULL "
             "ORDER BY started_at, pk",
             tuple(ids),
         )
-        encounters = tuple(ChartEncounter(*row) for row in cursor.fetchall())
+        encounters = tuple(map(ChartEncounter._make, cursor.fetchall()))
         cursor.close()
         chart = Chart(
             patient=patient,
