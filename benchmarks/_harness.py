@@ -53,6 +53,10 @@ def bench_store(*, patients: int, seed: int = 1, keep: Path | None = None) -> It
             demo.seed_demo(
                 store, login(store, "admin", ADMIN_PASSWORD), patients=patients, seed=seed
             )
+    # As the GUI does once started: catalogues loaded, start-up heap out of the GC's way.
+    from emr_desktop.services.bootstrap import warm_up
+
+    warm_up()
     try:
         yield store
     finally:

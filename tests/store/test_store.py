@@ -145,27 +145,6 @@ def test_damaged_backup_is_refused(store: Store, tmp_path: Path) -> None:
         Store.restore(tmp_path / "x", bad)
 
 
-def test_insecure_keyring_is_refused_unless_chosen(monkeypatch: pytest.MonkeyPatch) -> None:
-    from keyrings.alt.file import PlaintextKeyring
-
-    monkeypatch.setattr(keyring, "get_keyring", PlaintextKeyring)
-    monkeypatch.delenv("PYTHON_KEYRING_BACKEND")
-    with pytest.raises(KeyStoreError) as info:
-        keys.check_keyring()
-    assert "PYTHON_KEYRING_BACKEND" in info.value.message_en
-    assert "PYTHON_KEYRING_BACKEND" in info.value.message_vi
-    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
-    keys.check_keyring()
-
-
-def test_no_keyring_at_all_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    from keyring.backends.fail import Keyring as FailKeyring
-
-    monkeypatch.setattr(keyring, "get_keyring", FailKeyring)
-    with pytest.raises(KeyStoreError, match="No secure OS keyring"):
-        keys.check_keyring()
-
-
 def test_clock_survives_restart(store: Store, doctor: Session, data_dir: Path) -> None:
     _register_marker(store, doctor)
     last = store.clock.last
