@@ -51,3 +51,12 @@ def is_id(value: str) -> bool:
 def id_time_ms(value: str) -> int:
     """The creation time (Unix milliseconds) encoded in a UUIDv7."""
     return uuid.UUID(value).int >> 80
+
+
+_FACILITY_NAMESPACE = uuid.UUID("5b7c1f0e-6f1d-4b9a-9c53-2f4d3e8a7b10")
+
+
+def facility_id_for(facility_code: str) -> str:
+    """The id of a facility, derived from its 5-character MoH code (UUIDv5), so that every
+    PC of the facility and the server agree on it without having talked to each other."""
+    return str(uuid.uuid5(_FACILITY_NAMESPACE, facility_code.strip().upper()))

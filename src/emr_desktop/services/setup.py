@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from emr_desktop.core.ids import new_id
+from emr_desktop.core.ids import facility_id_for, new_id
 from emr_desktop.core.records import Device, Facility, User
 from emr_desktop.core.timeutil import utc_now
 from emr_desktop.services.auth import hash_password
@@ -32,7 +32,7 @@ def initialize(
     Validation runs before anything is written, so bad input leaves no half-made store.
     """
     now = utc_now()
-    facility_id = new_id()
+    facility_id = facility_id_for(facility_code)
     # The device id exists only once the store does; validation must come first.
     device_id_placeholder = "pending"
     facility = Facility(

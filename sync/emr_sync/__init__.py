@@ -1,0 +1,1 @@
+"""The central sync server: enrollment, push, pull and merge for a hospital's PCs."""
