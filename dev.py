@@ -124,9 +124,30 @@ def demo() -> None:
     )
 
 
+DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def _postgres_reachable() -> bool:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def test(extra: list[str]) -> None:
-    """Run the whole test suite."""
+    """Run the whole test suite (the server's tests also on PostgreSQL when one is here)."""
     env = dict(os.environ)
+    if "EMR_TEST_POSTGRES_URL" not in env:
+        if _postgres_reachable():
+            env["EMR_TEST_POSTGRES_URL"] = DEFAULT_POSTGRES_URL
+        else:
+            print(
+                "No PostgreSQL on 127.0.0.1:5432: the server's PostgreSQL tests are skipped",
+                flush=True,
+            )
     _run(PYTHON, "-m", "pytest", *extra, env=env)
 
 
