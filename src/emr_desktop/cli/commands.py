@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -603,3 +604,71 @@ def catalog_import(ctx: Context) -> None:
         {"kind": ctx.args.kind, "rows": count},
         f"Đã nhập {count} dòng danh mục / Imported {count} rows",
     )
+
+
+# ------------------------------------------------------------------ sync
+
+
+def enroll(ctx: Context) -> None:
+    from emr_desktop.core.errors import PermissionDenied
+    from emr_desktop.syncclient.engine import enroll as enroll_device
+
+    if ctx.session.role != "admin":
+        raise PermissionDenied(
+            "Chỉ quản trị viên được đăng ký máy với máy chủ",
+            "Only an administrator may enroll this PC with the server",
+        )
+    a = ctx.args
+    result = enroll_device(ctx.store, a.server, a.code, a.device_name or "")
+    ctx.out.emit(
+        {
+            "server": a.server,
+            "device_id": result.device_id,
+            "device_number": result.device_number,
+            "facility_code": result.facility_code,
+            "facility_name": result.facility_name,
+        },
+        f"Đã đăng ký máy số {result.device_number} với {result.facility_name} "
+        f"({result.facility_code}) / Enrolled as device {result.device_number}: {a.server}",
+    )
+
+
+def _report_line(report: Any) -> str:
+    return (
+        f"Đã gửi {report.pushed}, đã nhận {report.pulled}, xung đột {report.conflicts} / "
+        f"pushed {report.pushed}, pulled {report.pulled}, conflicts {report.conflicts}"
+    )
+
+
+def sync(args: argparse.Namespace, out: Output) -> None:
+    import time
+
+    from emr_desktop.syncclient.client import SyncClient
+    from emr_desktop.syncclient.credentials import load_credential, server_url
+    from emr_desktop.syncclient.engine import sync_once
+    from emr_desktop.syncclient.loop import SyncLoop
+
+    store = Store.open(args.data_dir)
+    try:
+        client = SyncClient(server_url(store), credential=load_credential(store))
+        if args.once:
+            report = sync_once(store, client)
+            out.emit(report, _report_line(report))
+            return
+        loop = SyncLoop(
+            store, client, interval=args.interval, on_report=lambda r: out.emit(r, _report_line(r))
+        )
+        print("Đang đồng bộ; nhấn Ctrl-C để dừng / Syncing; press Ctrl-C to stop", file=sys.stderr)
+        loop.start()
+        try:
+            last_error = None
+            while True:
+                time.sleep(1)
+                status = loop.status()
+                if status.last_error and status.last_error != last_error:
+                    print(f"Lỗi / Error: {status.last_error}", file=sys.stderr)
+                last_error = status.last_error
+        finally:
+            loop.stop()
+    finally:
+        store.close()

@@ -277,6 +277,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("recover", commands.recover, user=False, help="khôi phục khóa / recover key")
     p.add_argument("--recovery-key", required=True)
 
+    p = command("enroll", commands.enroll, help="đăng ký máy với máy chủ / enroll this PC")
+    p.add_argument("--server", required=True, help="địa chỉ máy chủ / server URL")
+    p.add_argument("--code", required=True, help="mã đăng ký một lần / one-time code")
+    p.add_argument("--device-name", help="tên máy, ví dụ 'Khoa Nội 1' / device name")
+    p = command("sync", commands.sync, user=False, help="đồng bộ với máy chủ / sync")
+    p.add_argument("--once", action="store_true", help="đồng bộ một lần rồi thoát / sync once")
+    p.add_argument(
+        "--interval", type=float, default=60.0, help="giây giữa hai lần / seconds between runs"
+    )
+
     catalogs = sub.add_parser("catalog", help="danh mục / catalogues").add_subparsers(
         dest="catalog_command", required=True, parser_class=_Parser
     )

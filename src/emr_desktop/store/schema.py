@@ -214,3 +214,22 @@ name_word = Table(
 
 # Not declared here, created by the initial migration: the FTS5 search index `patient_fts`
 # (rowid = patient.pk) and the triggers that keep `audit_log` append-only.
+
+#: Values that lost to a concurrent write of the same field (DESIGN §4): kept for review.
+#: Values are JSON text; `status` is 'open' until a clerk resolves it. Never synced.
+conflict = Table(
+    "conflict",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", Text, nullable=False),
+    Column("record_id", Text, nullable=False),
+    Column("field", Text, nullable=False),
+    Column("winner_value", Text, nullable=False),
+    Column("winner_hlc", Text, nullable=False),
+    Column("loser_value", Text, nullable=False),
+    Column("loser_hlc", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    UniqueConstraint("kind", "record_id", "field", "loser_hlc"),
+    Index("ix_conflict_status", "status"),
+)

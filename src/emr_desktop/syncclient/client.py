@@ -1,0 +1,256 @@
+"""The HTTP side of sync: one method per endpoint of `core.wire`, nothing else.
+
+The `requests.Session` is injected so that tests can give a fake or a fault-injecting
+transport. Every failure, from a refused connection to a malformed answer, becomes a
+`SyncError` with a Vietnamese and an English message.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from emr_desktop.core.errors import SyncError, ValidationError
+from emr_desktop.core.wire import PROTOCOL_VERSION, Op
+
+log = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 30.0
+PULL_LIMIT = 500
+
+
+class UpdateRequired(SyncError):
+    """The server no longer accepts this program's protocol version (HTTP 426)."""
+
+    code = "update_required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Máy chủ yêu cầu cập nhật chương trình EMR Desktop lên phiên bản mới để đồng bộ. "
+            "Máy này vẫn làm việc bình thường khi không đồng bộ; dữ liệu được giữ lại và "
+            "sẽ được gửi sau khi cập nhật.",
+            "The server requires EMR Desktop to be updated to a newer version before it can "
+            "sync. This PC keeps working offline; its changes are kept and will be sent once "
+            "the program is updated.",
+        )
+
+
+class ServerRefused(SyncError):
+    """The server answered with an error (4xx/5xx) other than 426."""
+
+    code = "server_refused"
+
+    def __init__(self, status: int, error_code: str, message_vi: str, message_en: str) -> None:
+        super().__init__(message_vi, message_en)
+        self.status = status
+        self.error_code = error_code
+
+
+@dataclass(frozen=True)
+class Health:
+    protocols: list[int]
+    server_time_ms: int
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    """What the server says about this PC once it accepts the enrollment code."""
+
+    device_id: str
+    device_number: int
+    facility_id: str
+    facility_code: str
+    facility_name: str
+    credential: str
+
+
+@dataclass(frozen=True)
+class PushResult:
+    acked: list[str]
+    server_time_ms: int
+    skew_ms: int
+    clamped: list[str]
+
+
+@dataclass(frozen=True)
+class PullPage:
+    ops: list[Op]
+    next: str
+    more: bool
+    server_time_ms: int
+
+
+class SyncClient:
+    """Talks to the central server at `base_url` (e.g. `https://emr.ttyt.vn`)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        session: requests.Session | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        credential: str | None = None,
+        pull_limit: int = PULL_LIMIT,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = session or requests.Session()
+        self.timeout = timeout
+        self.credential = credential
+        self.pull_limit = pull_limit
+
+    # ------------------------------------------------------------------ endpoints
+
+    def health(self) -> Health:
+        """Whether the server is up, which protocols it speaks, its clock."""
+        data = self._request("GET", "/v1/health", auth=False)
+        return Health(
+            protocols=[int(p) for p in _get(data, "protocols", list)],
+            server_time_ms=_get(data, "server_time_ms", int),
+        )
+
+    def enroll(self, *, code: str, device_id: str, device_name: str) -> Enrollment:
+        """Trade a one-time enrollment code for this PC's device credential."""
+        data = self._request(
+            "POST",
+            "/v1/enroll",
+            body={
+                "protocol": PROTOCOL_VERSION,
+                "code": code,
+                "device_id": device_id,
+                "device_name": device_name,
+            },
+            auth=False,
+        )
+        return Enrollment(
+            device_id=_get(data, "device_id", str),
+            device_number=_get(data, "device_number", int),
+            facility_id=_get(data, "facility_id", str),
+            facility_code=_get(data, "facility_code", str),
+            facility_name=_get(data, "facility_name", str),
+            credential=_get(data, "credential", str),
+        )
+
+    def push(self, *, device_id: str, ops: list[Op]) -> PushResult:
+        """Send a batch of outbox ops; the server acknowledges each by op id."""
+        data = self._request(
+            "POST",
+            "/v1/push",
+            body={
+                "protocol": PROTOCOL_VERSION,
+                "device_id": device_id,
+                "ops": [op.to_wire() for op in ops],
+            },
+        )
+        return PushResult(
+            acked=[str(x) for x in _get(data, "acked", list)],
+            server_time_ms=_get(data, "server_time_ms", int),
+            skew_ms=int(data.get("skew_ms") or 0),
+            clamped=[str(x) for x in data.get("clamped") or []],
+        )
+
+    def pull(self, *, after: str, limit: int | None = None) -> PullPage:
+        """One page of the facility's ops after `after` (the cursor of the previous page)."""
+        data = self._request(
+            "GET",
+            "/v1/pull",
+            params={
+                "after": after,
+                "limit": str(limit or self.pull_limit),
+                "protocol": str(PROTOCOL_VERSION),
+            },
+        )
+        try:
+            ops = [Op.from_wire(item) for item in _get(data, "ops", list)]
+        except ValidationError as exc:
+            raise _malformed(exc.message_en) from exc
+        return PullPage(
+            ops=ops,
+            next=str(_get(data, "next", (str, int))),
+            more=bool(_get(data, "more", bool)),
+            server_time_ms=_get(data, "server_time_ms", int),
+        )
+
+    # ------------------------------------------------------------------ transport
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: dict[str, Any] | None = None,
+        params: dict[str, str] | None = None,
+        auth: bool = True,
+    ) -> dict[str, Any]:
+        headers = {"Accept": "application/json", "X-EMR-Protocol": str(PROTOCOL_VERSION)}
+        data: bytes | None = None
+        if body is not None:
+            raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            data = gzip.compress(raw, compresslevel=6)
+            headers["Content-Type"] = "application/json"
+            headers["Content-Encoding"] = "gzip"
+        if auth:
+            if not self.credential:
+                raise SyncError(
+                    "Máy này chưa được đăng ký với máy chủ; chạy `emr-admin enroll`",
+                    "This PC is not enrolled with the server; run `emr-admin enroll`",
+                )
+            headers["Authorization"] = f"Bearer {self.credential}"
+        url = self.base_url + path
+        try:
+            response = self.session.request(
+                method, url, data=data, params=params, headers=headers, timeout=self.timeout
+            )
+        except requests.Timeout as exc:
+            raise SyncError(
+                f"Máy chủ không trả lời trong {self.timeout:g} giây ({self.base_url})",
+                f"The server did not answer within {self.timeout:g} s ({self.base_url})",
+            ) from exc
+        except requests.RequestException as exc:
+            raise SyncError(
+                f"Không kết nối được máy chủ {self.base_url}: {type(exc).__name__}",
+                f"Cannot reach the server {self.base_url}: {type(exc).__name__}",
+            ) from exc
+        if response.status_code == 426:
+            raise UpdateRequired()
+        if response.status_code >= 400:
+            raise _refused(response)
+        try:
+            payload = response.json()
+        except ValueError as exc:
+            raise _malformed("not JSON") from exc
+        if not isinstance(payload, dict):
+            raise _malformed("not a JSON object")
+        return payload
+
+
+def _refused(response: requests.Response) -> ServerRefused:
+    error: dict[str, Any] = {}
+    try:
+        payload = response.json()
+        if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
+            error = payload["error"]
+    except ValueError:
+        pass
+    status = response.status_code
+    vi = str(error.get("message_vi") or f"Máy chủ từ chối yêu cầu (HTTP {status})")
+    en = str(error.get("message_en") or f"The server refused the request (HTTP {status})")
+    return ServerRefused(status, str(error.get("code") or f"http_{status}"), vi, en)
+
+
+def _malformed(detail: str) -> SyncError:
+    return SyncError(
+        f"Máy chủ trả lời không đúng định dạng ({detail})",
+        f"The server's answer is malformed ({detail})",
+    )
+
+
+def _get(data: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
+    value = data.get(name)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise _malformed(f"{name}")
+    return value

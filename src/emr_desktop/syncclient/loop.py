@@ -1,0 +1,171 @@
+"""The background sync worker (DESIGN §4 "Retry").
+
+One thread runs `sync_once` on a timer; after a failure it waits longer each time
+(exponential backoff with jitter, so twenty PCs coming back after a power cut do not all
+knock at once), independently of new edits. `trigger()` asks for a run now. Only one sync
+runs at a time. `status()` is what the status bar shows and is safe from any thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from emr_desktop.core.errors import EmrError
+from emr_desktop.core.timeutil import utc_now
+from emr_desktop.store.replica import open_conflict_count
+from emr_desktop.store.store import Store
+from emr_desktop.syncclient.client import SyncClient, UpdateRequired
+from emr_desktop.syncclient.engine import SyncReport, pending_op_count, sync_once
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """The sync state shown to the user: online or not, what waits, what went wrong."""
+
+    online: bool
+    pending_ops: int
+    last_success: datetime | None
+    last_error: str | None
+    open_conflicts: int
+    clock_skew_ms: int | None
+    update_required: bool
+
+
+class SyncLoop:
+    """Runs `sync_once(store, client)` every `interval` seconds in a background thread."""
+
+    def __init__(
+        self,
+        store: Store,
+        client: SyncClient,
+        *,
+        interval: float = 60.0,
+        first_retry: float = 5.0,
+        max_backoff: float = 900.0,
+        rng: random.Random | None = None,
+        on_report: Callable[[SyncReport], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.interval = interval
+        self.first_retry = first_retry
+        self.max_backoff = max_backoff
+        self._rng = rng or random.Random()
+        self._on_report = on_report
+        self._sync_lock = threading.Lock()
+        self._state_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._failures = 0
+        self._state = SyncStatus(
+            online=False,
+            pending_ops=0,
+            last_success=None,
+            last_error=None,
+            open_conflicts=0,
+            clock_skew_ms=None,
+            update_required=False,
+        )
+
+    # ------------------------------------------------------------------ control
+
+    def start(self) -> None:
+        """Start the worker thread (a first sync runs at once)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="emr-sync", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = 30.0) -> None:
+        """Ask the worker to finish (after the sync under way, if any) and wait for it."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def trigger(self) -> None:
+        """Sync as soon as possible, e.g. after the user pressed "Đồng bộ ngay"."""
+        self._wake.set()
+
+    def run_now(self) -> SyncReport | None:
+        """Sync in the calling thread (waiting for a sync under way); None if it failed."""
+        with self._sync_lock:
+            return self._attempt()
+
+    def status(self) -> SyncStatus:
+        """The current state; the counts are read from the store now."""
+        with self._state_lock:
+            state = self._state
+        try:
+            with self.store.engine.connect() as conn:
+                conflicts = open_conflict_count(conn)
+            return replace(
+                state, pending_ops=pending_op_count(self.store), open_conflicts=conflicts
+            )
+        except Exception:  # a status bar must never raise; keep the last known counts
+            log.exception("could not read the sync counts")
+            return state
+
+    # ------------------------------------------------------------------ worker
+
+    def next_delay(self) -> float:
+        """Seconds to wait before the next run: the interval, or a jittered backoff."""
+        if self._failures == 0:
+            return self.interval
+        ceiling = min(self.max_backoff, self.first_retry * 2.0 ** (self._failures - 1))
+        # "Equal jitter": at least half the backoff, so retries never come in a burst.
+        return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            with self._sync_lock:
+                self._attempt()
+            if self._stopping.is_set():
+                break
+            self._wake.wait(self.next_delay())
+            self._wake.clear()
+
+    def _attempt(self) -> SyncReport | None:
+        try:
+            report = sync_once(self.store, self.client)
+        except UpdateRequired as exc:
+            self._failed(exc.message_vi + " / " + exc.message_en, update_required=True)
+            return None
+        except EmrError as exc:
+            self._failed(f"{exc.message_vi} / {exc.message_en}", update_required=False)
+            return None
+        except Exception as exc:  # the worker must survive anything and retry later
+            log.exception("sync failed unexpectedly")
+            self._failed(f"{type(exc).__name__}: {exc}", update_required=False)
+            return None
+        with self._state_lock:
+            self._failures = 0
+            self._state = replace(
+                self._state,
+                online=True,
+                last_success=utc_now(),
+                last_error=None,
+                clock_skew_ms=report.skew_ms,
+                update_required=False,
+            )
+        if self._on_report is not None:
+            self._on_report(report)
+        return report
+
+    def _failed(self, message: str, *, update_required: bool) -> None:
+        log.warning("sync failed (attempt %d)", self._failures + 1)
+        with self._state_lock:
+            self._failures += 1
+            self._state = replace(
+                self._state, online=False, last_error=message, update_required=update_required
+            )

@@ -1,0 +1,262 @@
+"""The HTTP API (`core/wire.py` is the contract). Routes are thin: they read and check the
+request, authenticate the device and hand over to `admin` and `ingest`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import zlib
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+
+from emr_desktop.core.errors import EmrError
+from emr_desktop.core.wire import PROTOCOL_VERSION, SUPPORTED_PROTOCOLS, Op
+from emr_sync import admin, ingest
+from emr_sync.db import open_database
+from emr_sync.errors import ApiError
+from emr_sync.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PULL_LIMIT = 500
+MAX_PULL_LIMIT = 2000
+_MAX_NAME = 200
+
+
+def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
+    """The server application; migrates the database (or uses `engine` as given, migrated)."""
+    engine = engine if engine is not None else open_database(settings.database_url)
+    app = FastAPI(
+        title="EMR Desktop sync server",
+        version=str(PROTOCOL_VERSION),
+        description="Enrollment, push and pull for the PCs of district hospitals.",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    _install_error_handlers(app)
+
+    @app.get("/v1/health")
+    def health() -> dict[str, Any]:
+        return {
+            "status": "ok",
+            "protocols": sorted(SUPPORTED_PROTOCOLS),
+            "server_time_ms": ingest.wall_ms(),
+        }
+
+    @app.post("/v1/enroll")
+    async def enroll(request: Request) -> dict[str, Any]:
+        body = await read_json(request, settings.max_body_bytes)
+        _check_protocol(body.get("protocol"))
+        code = _required_str(body, "code")
+        device_id = _required_str(body, "device_id")
+        device_name = _required_str(body, "device_name")
+        if (
+            len(device_id) > 64
+            or any(ch in device_id for ch in ".: /")
+            or device_id == ingest.SERVER_DEVICE_ID
+        ):
+            raise _invalid("device_id", "Mã thiết bị không hợp lệ", "Invalid device id")
+        if len(device_name) > _MAX_NAME:
+            raise _invalid("device_name", "Tên thiết bị quá dài", "The device name is too long")
+        return await run_in_threadpool(
+            admin.enroll, engine, code=code, device_id=device_id, device_name=device_name
+        )
+
+    @app.post("/v1/push")
+    async def push(request: Request) -> dict[str, Any]:
+        device = await _authenticate(request, engine)
+        body = await read_json(request, settings.max_body_bytes)
+        _check_protocol(body.get("protocol"))
+        if body.get("device_id") != device.id:
+            raise ApiError(
+                403,
+                "wrong_device",
+                "Mã thiết bị trong yêu cầu khác thiết bị đã xác thực",
+                "The request's device id is not the authenticated device",
+                field="device_id",
+            )
+        raw_ops = body.get("ops")
+        if not isinstance(raw_ops, list):
+            raise _invalid("ops", "Phải là một danh sách", "Must be a list")
+        try:
+            ops = [Op.from_wire(item) for item in raw_ops]
+        except EmrError as exc:
+            raise ApiError(
+                422, exc.code, exc.message_vi, exc.message_en, field=getattr(exc, "field", None)
+            ) from exc
+        result = await run_in_threadpool(
+            ingest.push,
+            engine,
+            device,
+            ops,
+            max_future_skew_ms=settings.max_future_skew_ms,
+        )
+        return result.to_wire()
+
+    @app.get("/v1/pull")
+    async def pull(request: Request) -> dict[str, Any]:
+        device = await _authenticate(request, engine)
+        params = request.query_params
+        if "protocol" in params:
+            _check_protocol(_int_param(params.get("protocol"), "protocol", 0, 10**6, None))
+        after = _int_param(params.get("after"), "after", 0, 2**62, 0)
+        limit = _int_param(params.get("limit"), "limit", 1, MAX_PULL_LIMIT, DEFAULT_PULL_LIMIT)
+        result = await run_in_threadpool(ingest.pull, engine, device, after, limit)
+        return {
+            "ops": result.ops,
+            "next": result.next,
+            "more": result.more,
+            "server_time_ms": ingest.wall_ms(),
+        }
+
+    return app
+
+
+async def read_json(request: Request, max_bytes: int) -> dict[str, Any]:
+    """The request body as a JSON object, gunzipped if sent so; both sizes are limited.
+
+    The limit is enforced while reading, so an oversized or gzip-bomb body is refused (413)
+    before it is held in memory.
+    """
+    too_large = ApiError(
+        413,
+        "body_too_large",
+        f"Yêu cầu vượt quá {max_bytes} byte",
+        f"The request body is over {max_bytes} bytes",
+    )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise too_large
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("identity", "gzip"):
+        raise ApiError(
+            415,
+            "unsupported_encoding",
+            f"Không hỗ trợ mã hoá nội dung {encoding}",
+            f"Content-Encoding {encoding} is not supported",
+        )
+    inflater = zlib.decompressobj(wbits=31) if encoding == "gzip" else None
+    received = 0
+    body = bytearray()
+    try:
+        async for chunk in request.stream():
+            received += len(chunk)
+            if received > max_bytes:
+                raise too_large
+            if inflater is None:
+                body += chunk
+            else:
+                body += inflater.decompress(chunk, max_bytes + 1 - len(body))
+                if len(body) > max_bytes or inflater.unconsumed_tail:
+                    raise too_large
+        if inflater is not None:
+            body += inflater.flush(max_bytes + 1 - len(body))
+            if len(body) > max_bytes:
+                raise too_large
+            if not inflater.eof:
+                raise zlib.error("truncated gzip stream")
+    except zlib.error as exc:
+        raise ApiError(
+            400, "bad_gzip", "Dữ liệu gzip hỏng", "The gzip request body is corrupt"
+        ) from exc
+    try:
+        data = json.loads(bytes(body))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ApiError(
+            400, "bad_json", "Nội dung không phải JSON hợp lệ", "The body is not valid JSON"
+        ) from exc
+    if not isinstance(data, dict):
+        raise ApiError(
+            400, "bad_json", "Nội dung phải là một đối tượng JSON", "The body must be a JSON object"
+        )
+    return data
+
+
+async def _authenticate(request: Request, engine: Engine) -> ingest.DeviceIdentity:
+    header = request.headers.get("authorization", "")
+    scheme, _, credential = header.partition(" ")
+    if scheme.lower() != "bearer" or not credential.strip():
+        raise ApiError(
+            401,
+            "unauthenticated",
+            "Thiếu thông tin xác thực thiết bị",
+            "The device credential is missing",
+        )
+    return await run_in_threadpool(admin.authenticate, engine, credential.strip())
+
+
+def _check_protocol(value: Any) -> None:
+    if value not in SUPPORTED_PROTOCOLS or isinstance(value, bool):
+        supported = ", ".join(str(p) for p in sorted(SUPPORTED_PROTOCOLS))
+        raise ApiError(
+            426,
+            "update_required",
+            f"Cần cập nhật EMR Desktop: máy chủ chỉ nhận giao thức {supported}",
+            f"Update required: the server accepts protocol {supported} only",
+            field="protocol",
+        )
+
+
+def _invalid(field: str, vi: str, en: str) -> ApiError:
+    return ApiError(422, "validation", vi, en, field=field)
+
+
+def _required_str(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise _invalid(name, "Thiếu hoặc sai kiểu chuỗi", "Missing or not a string")
+    return value.strip()
+
+
+def _int_param(raw: str | None, name: str, low: int, high: int, default: int | None) -> int:
+    if raw is None and default is not None:
+        return default
+    if raw is None or not raw.isdigit() or not low <= int(raw) <= high:
+        raise _invalid(
+            name,
+            f"Phải là số nguyên từ {low} đến {high}",
+            f"Must be an integer from {low} to {high}",
+        )
+    return int(raw)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return JSONResponse(exc.to_dict(), status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "body"))
+        error = ApiError(
+            422, "validation", "Yêu cầu không hợp lệ", "The request is not valid", field=field
+        )
+        return JSONResponse(error.to_dict(), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        error = ApiError(
+            exc.status_code,
+            "http",
+            "Không tìm thấy hoặc phương thức không hợp lệ",
+            str(exc.detail),
+        )
+        return JSONResponse(error.to_dict(), status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected server error")
+        error = ApiError(
+            500, "internal", "Lỗi máy chủ; đã ghi nhật ký", "Server error; it has been logged"
+        )
+        return JSONResponse(error.to_dict(), status_code=500)

@@ -1,0 +1,195 @@
+"""The server's tables and engine (SQLite with WAL by default, or PostgreSQL).
+
+SQLite serialises writers; a write transaction starts with `BEGIN IMMEDIATE` so that two
+pushes never interleave between reading the facility's sequence and committing. On
+PostgreSQL the facility row is locked with `SELECT … FOR UPDATE` instead (see `ingest`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import make_url
+
+metadata = MetaData()
+
+facility = Table(
+    "facility",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("code", Text, nullable=False, unique=True),
+    Column("name", Text, nullable=False),
+    Column("last_seq", BigInteger, nullable=False, default=0),
+    Column("created_at", Text, nullable=False),
+)
+
+device = Table(
+    "device",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("facility_id", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("device_number", Integer, nullable=False),
+    Column("credential_hash", Text, nullable=False),
+    Column("enrolled_at", Text, nullable=False),
+    Column("revoked_at", Text),
+    UniqueConstraint("facility_id", "device_number", name="uq_device_number"),
+)
+
+enroll_code = Table(
+    "enroll_code",
+    metadata,
+    Column("code_hash", Text, primary_key=True),
+    Column("facility_id", Text, nullable=False),
+    Column("expires_at", Text, nullable=False),
+    Column("used_at", Text),
+    Column("used_by", Text),
+)
+
+op_log = Table(
+    "op_log",
+    metadata,
+    Column("facility_id", Text, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("op_id", Text, nullable=False, unique=True),
+    Column("device_id", Text, nullable=False),
+    Column("device_seq", BigInteger, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("record_id", Text, nullable=False),
+    Column("fields", Text, nullable=False),
+    Column("hlc", Text, nullable=False),
+    Column("base", Text, nullable=False),
+    Column("user_id", Text),
+    Column("created_at", Text, nullable=False),
+    Column("received_at", Text, nullable=False),
+    #: The device's own HLC when the server clamped it (too far in the future), else NULL.
+    Column("client_hlc", Text),
+    PrimaryKeyConstraint("facility_id", "seq", name="pk_op_log"),
+)
+
+record_state = Table(
+    "record_state",
+    metadata,
+    Column("facility_id", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("record_id", Text, nullable=False),
+    Column("values", Text, nullable=False),
+    Column("stamps", Text, nullable=False),
+    PrimaryKeyConstraint("kind", "record_id", name="pk_record_state"),
+)
+
+conflict = Table(
+    "conflict",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("facility_id", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("record_id", Text, nullable=False),
+    Column("field", Text, nullable=False),
+    Column("winner_value", Text),
+    Column("winner_hlc", Text, nullable=False),
+    Column("loser_value", Text),
+    Column("loser_hlc", Text, nullable=False),
+    Column("status", Text, nullable=False, default="open"),
+    Column("created_at", Text, nullable=False),
+    UniqueConstraint("kind", "record_id", "field", "loser_hlc", name="uq_conflict_loser"),
+)
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+_WRITE = "emr_write"
+
+
+def now_iso() -> str:
+    """The current UTC time as ISO-8601 text (how every timestamp is stored)."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def dumps(value: Any) -> str:
+    """Canonical JSON text for a JSON column."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets WAL, a busy timeout and `BEGIN IMMEDIATE` writes."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event below emit BEGIN itself (pysqlite would not).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write: committed on success, rolled back on any error."""
+    with engine.connect() as conn:
+        conn.execution_options(**{_WRITE: True})
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A read-only transaction: one consistent snapshot."""
+    with engine.connect() as conn, conn.begin():
+        yield conn
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic config pointing at the packaged migrations."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the database to the newest schema, in one transaction."""
+    with write_transaction(engine) as conn:
+        command.upgrade(alembic_config(conn), "head")
+
+
+def open_database(url: str) -> Engine:
+    """An engine on `url` with the schema migrated to head."""
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine
