@@ -219,3 +219,70 @@ def test_catalog_import_reports_line_and_column(cli: Cli, tmp_path: Path) -> Non
         expect=EXIT_ERROR,
     )
     assert "line 2, column ref_high" in err
+
+
+def test_duplicates_merge_unmerge_and_conflicts(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EMR_NEW_PASSWORD", "clerk-password-1")
+    cli(
+        "user",
+        "add",
+        "tn",
+        "--role",
+        "registrar",
+        "--full-name",
+        "Kim Thị Dung",
+        "--user",
+        "admin",
+        password="admin-password-1",
+    )
+    monkeypatch.setenv("EMR_PASSWORD", "doctor-password-1")
+    first = cli.json(
+        "patient",
+        "add",
+        "--full-name",
+        "Vương Thị Nụ",
+        "--sex",
+        "female",
+        "--dob",
+        "1944",
+        "--phone",
+        "0966123123",
+        "--user",
+        "bs",
+    )
+    second = cli.json(
+        "patient",
+        "add",
+        "--full-name",
+        "VUONG THI NU",
+        "--sex",
+        "female",
+        "--dob",
+        "1944",
+        "--phone",
+        "0966123123",
+        "--user",
+        "bs",
+    )
+    assert isinstance(first, dict) and isinstance(second, dict)
+    found = cli.json("patient", "duplicates", first["mrn"], "--user", "bs")
+    assert isinstance(found, list) and found[0]["patient"]["id"] == second["id"]
+    link = cli.json(
+        "patient",
+        "merge",
+        first["mrn"],
+        second["mrn"],
+        "--reason",
+        "Đăng ký hai lần",
+        "--user",
+        "tn",
+        password="clerk-password-1",
+    )
+    assert isinstance(link, dict) and link["replaced_by"] == first["id"]
+    shown = cli.json("patient", "show", second["mrn"], "--user", "tn")
+    assert isinstance(shown, dict) and shown["id"] == first["id"]
+    cli("patient", "unmerge", link["id"], "--user", "tn")
+    shown = cli.json("patient", "show", second["mrn"], "--user", "tn")
+    assert isinstance(shown, dict) and shown["id"] == second["id"]
+    out, _ = cli("conflicts", "list", "--user", "bs", password="doctor-password-1")
+    assert "Không có xung đột" in out

@@ -24,8 +24,9 @@ from emr_desktop.core.records import (
     VitalSigns,
 )
 from emr_desktop.core.timeutil import parse_moment, to_local, utc_now
-from emr_desktop.services import auth, catalogs, clinical, maintenance
+from emr_desktop.services import auth, catalogs, clinical, duplicates, maintenance
 from emr_desktop.services import chart as chart_service
+from emr_desktop.services import conflicts as conflict_service
 from emr_desktop.services import patients as patient_service
 from emr_desktop.services.auth import Session
 from emr_desktop.services.setup import initialize
@@ -208,6 +209,49 @@ def patient_update(ctx: Context) -> None:
     patient_id = _patient_id(ctx, a.patient)
     patient = patient_service.update_patient(ctx.store, ctx.session, patient_id, **changes)
     ctx.out.emit(patient, f"Đã cập nhật / Updated: {_patient_line(patient)}")
+
+
+def patient_duplicates(ctx: Context) -> None:
+    found = duplicates.likely_duplicates(ctx.store, ctx.session, _patient_id(ctx, ctx.args.patient))
+    lines = [
+        f"{c.match.score:.2f}  {_patient_line(c.patient)}  ({', '.join(c.match.reasons)})"
+        for c in found
+    ]
+    ctx.out.emit(found, "\n".join(lines) or "Không có hồ sơ nghi trùng / No likely duplicate")
+
+
+def patient_merge(ctx: Context) -> None:
+    a = ctx.args
+    link = duplicates.merge_patients(
+        ctx.store,
+        ctx.session,
+        survivor_id=_patient_id(ctx, a.survivor),
+        replaced_id=_patient_id(ctx, a.replaced),
+        reason=a.reason,
+    )
+    ctx.out.emit(link, f"Đã gộp hồ sơ / Charts merged: {link.id}")
+
+
+def patient_unmerge(ctx: Context) -> None:
+    link = duplicates.unmerge_patients(ctx.store, ctx.session, ctx.args.link)
+    ctx.out.emit(link, f"Đã hủy gộp / Merge undone: {link.id}")
+
+
+def conflicts_list(ctx: Context) -> None:
+    found = conflict_service.list_conflicts(ctx.store, ctx.session)
+    lines = [
+        f"{c.id}  {c.kind} {c.record_id} {c.field}: {c.winner_value!r} "
+        f"(đang dùng / in force) ≠ {c.loser_value!r}"
+        for c in found
+    ]
+    ctx.out.emit(found, "\n".join(lines) or "Không có xung đột / No open conflicts")
+
+
+def conflicts_resolve(ctx: Context) -> None:
+    settled = conflict_service.resolve_conflict(
+        ctx.store, ctx.session, ctx.args.conflict, keep=ctx.args.keep
+    )
+    ctx.out.emit(settled, f"Đã giải quyết / Settled: {settled.id}")
 
 
 def chart(ctx: Context) -> None:

@@ -157,6 +157,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--phone", action="append")
     p.add_argument("--address")
 
+    p = command("duplicates", commands.patient_duplicates, parent=patients)
+    p.add_argument("patient")
+    p = command("merge", commands.patient_merge, parent=patients)
+    p.add_argument("survivor", help="hồ sơ giữ lại / chart that stays")
+    p.add_argument("replaced", help="hồ sơ gộp vào / chart merged into it")
+    p.add_argument("--reason", required=True)
+    p = command("unmerge", commands.patient_unmerge, parent=patients)
+    p.add_argument("link", help="mã lần gộp / merge link id")
+
+    conflicts = sub.add_parser("conflicts", help="xung đột / conflicts").add_subparsers(
+        dest="conflicts_command", required=True, parser_class=_Parser
+    )
+    command("list", commands.conflicts_list, parent=conflicts)
+    p = command("resolve", commands.conflicts_resolve, parent=conflicts)
+    p.add_argument("conflict", type=int)
+    p.add_argument("--keep", required=True, choices=["winner", "other"])
+
     p = command("chart", commands.chart, help="xem bệnh án / open a chart")
     p.add_argument("patient")
 
