@@ -162,6 +162,23 @@ BENCHMARKS = [
     ),
     ("bench_consultation.py", ["--patients", "1000", "--runs", "10"], ["--patients", "10000"]),
     ("bench_encryption.py", ["--patients", "200"], ["--patients", "3000"]),
+    ("bench_sync_push.py", ["--ops", "1000"], ["--ops", "10000"]),
+    ("bench_sync_pull.py", ["--ops", "5000"], ["--ops", "100000"]),
+    (
+        "bench_sync_first_sync.py",
+        ["--patients", "200", "--link", "slow"],
+        ["--patients", "5000", "--link", "slow"],
+    ),
+    (
+        "bench_sync_first_sync.py",
+        ["--patients", "200", "--link", "lan"],
+        ["--patients", "50000", "--link", "lan"],
+    ),
+    (
+        "bench_sync_pg_ingest.py",
+        ["--devices", "2", "--ops-per-device", "300"],
+        ["--devices", "8", "--ops-per-device", "2000"],
+    ),
 ]
 
 

@@ -1,5 +1,15 @@
 """The HTTP API (`core/wire.py` is the contract). Routes are thin: they read and check the
-request, authenticate the device and hand over to `admin` and `ingest`."""
+request, authenticate the device and hand over to `admin`, `ingest` and `patients`.
+
+Besides enroll, push, pull and health (see `core/wire.py`), for enrolled devices:
+
+* `GET /v1/duplicates` → `{"duplicates": [{"id", "a_id", "b_id", "score", "reasons",
+  "status", "created_at"}, …]}`: the likely duplicate charts of the device's facility
+  waiting for review (same-CCCD charts are linked by the server itself, see `patients`).
+* `GET /v1/patients/by-cccd/{cccd}` → `{"patients": [{"facility": {"id", "code", "name"},
+  "patient": {…}, "events": [{…}, …]}, …]}`: charts with that CCCD in *other* facilities
+  (DESIGN §4 "Scope"); 404 `patient_not_found` when there is none.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +28,8 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from emr_desktop.core.errors import EmrError
 from emr_desktop.core.wire import PROTOCOL_VERSION, SUPPORTED_PROTOCOLS, Op
-from emr_sync import admin, ingest
-from emr_sync.db import open_database
+from emr_sync import admin, ingest, patients
+from emr_sync.db import open_database, read_transaction
 from emr_sync.errors import ApiError
 from emr_sync.settings import Settings
 
@@ -117,7 +127,40 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             "server_time_ms": ingest.wall_ms(),
         }
 
+    @app.get("/v1/duplicates")
+    async def duplicates(request: Request) -> dict[str, Any]:
+        device = await _authenticate(request, engine)
+        found = await run_in_threadpool(_open_duplicates, engine, device)
+        return {"duplicates": found}
+
+    @app.get("/v1/patients/by-cccd/{cccd}")
+    async def by_cccd(request: Request, cccd: str) -> dict[str, Any]:
+        device = await _authenticate(request, engine)
+        number = patients.check_cccd(cccd)
+        found = await run_in_threadpool(_chart_by_cccd, engine, device, number)
+        return {"patients": found}
+
     return app
+
+
+def _open_duplicates(engine: Engine, device: ingest.DeviceIdentity) -> list[dict[str, Any]]:
+    with read_transaction(engine) as conn:
+        return patients.open_duplicates(conn, device.facility_id)
+
+
+def _chart_by_cccd(
+    engine: Engine, device: ingest.DeviceIdentity, cccd: str
+) -> list[dict[str, Any]]:
+    with read_transaction(engine) as conn:
+        found = patients.chart_by_cccd(conn, cccd, device.facility_id)
+    # Which charts left the facility, and to whom: record ids only, never names or CCCD.
+    log.info(
+        "device %s (facility %s) fetched charts of other facilities by CCCD: %s",
+        device.id,
+        device.facility_id,
+        ", ".join(str(entry["patient"].get("id")) for entry in found),
+    )
+    return found
 
 
 async def read_json(request: Request, max_bytes: int) -> dict[str, Any]:

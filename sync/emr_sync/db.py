@@ -21,6 +21,8 @@ from sqlalchemy import (
     Column,
     Connection,
     Engine,
+    Float,
+    Index,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -114,6 +116,71 @@ conflict = Table(
     Column("status", Text, nullable=False, default="open"),
     Column("created_at", Text, nullable=False),
     UniqueConstraint("kind", "record_id", "field", "loser_hlc", name="uq_conflict_loser"),
+)
+
+# ---------------------------------------------------------------- indexes over record_state
+# Kept in the push transaction (see `emr_sync.patients`) so that duplicate detection and
+# fetching by CCCD are index lookups, never scans of JSON values.
+
+#: A live patient's CCCD (deleted patients and patients without a CCCD have no row).
+patient_identity = Table(
+    "patient_identity",
+    metadata,
+    Column("record_id", Text, primary_key=True),
+    Column("facility_id", Text, nullable=False),
+    Column("cccd", Text, nullable=False),
+    Column("created_at", Text, nullable=False),
+    Index("ix_patient_identity_cccd", "cccd", "facility_id"),
+)
+
+#: Blocking key of a live patient for the duplicate score: folded family name, birth year.
+patient_key = Table(
+    "patient_key",
+    metadata,
+    Column("record_id", Text, primary_key=True),
+    Column("facility_id", Text, nullable=False),
+    Column("family_name", Text, nullable=False),
+    Column("birth_year", Integer),
+    Index("ix_patient_key_block", "facility_id", "family_name", "birth_year"),
+)
+
+#: Every patient_link (status active, undone or deleted), by the two charts it joins.
+patient_link_pair = Table(
+    "patient_link_pair",
+    metadata,
+    Column("link_id", Text, primary_key=True),
+    Column("facility_id", Text, nullable=False),
+    Column("replaced_id", Text, nullable=False),
+    Column("replaced_by", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Index("ix_patient_link_pair_replaced", "replaced_id"),
+    Index("ix_patient_link_pair_survivor", "replaced_by"),
+)
+
+#: The patient of each clinical event.
+event_patient = Table(
+    "event_patient",
+    metadata,
+    Column("record_id", Text, primary_key=True),
+    Column("facility_id", Text, nullable=False),
+    Column("patient_id", Text, nullable=False),
+    Index("ix_event_patient_patient", "patient_id"),
+)
+
+#: Likely duplicate charts for a clerk to review (`a_id` < `b_id`).
+duplicate_candidate = Table(
+    "duplicate_candidate",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("facility_id", Text, nullable=False),
+    Column("a_id", Text, nullable=False),
+    Column("b_id", Text, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("reasons", Text, nullable=False),
+    Column("status", Text, nullable=False, default="open"),
+    Column("created_at", Text, nullable=False),
+    UniqueConstraint("a_id", "b_id", name="uq_duplicate_pair"),
+    Index("ix_duplicate_candidate_facility_status", "facility_id", "status"),
 )
 
 MIGRATIONS = Path(__file__).with_name("migrations")

@@ -19,10 +19,9 @@ from sqlalchemy import Connection, Engine, func, select
 
 from emr_desktop.core.hlc import Hlc, HybridLogicalClock
 from emr_desktop.core.ids import new_id
-from emr_desktop.core.merge import EVENT_KIND, merge_op
-from emr_desktop.core.permissions import allows, event_permission
-from emr_desktop.core.records import EVENT_BODIES
+from emr_desktop.core.merge import MergeResult, merge_op
 from emr_desktop.core.wire import Op
+from emr_sync import authz, patients
 from emr_sync.db import (
     conflict,
     dumps,
@@ -35,11 +34,13 @@ from emr_sync.db import (
 )
 from emr_sync.errors import ApiError, forbidden
 from emr_sync.settings import DEFAULT_MAX_FUTURE_SKEW_MS
+from emr_sync.state import SERVER_DEVICE_ID as SERVER_DEVICE_ID
+from emr_sync.state import State as State
+from emr_sync.state import load_state as load_state
+from emr_sync.state import records_of_kind as records_of_kind
 
 log = logging.getLogger(__name__)
 
-#: The device id of ops made on the server itself (users added with the CLI).
-SERVER_DEVICE_ID = "server"
 _LOOKUP_CHUNK = 500
 
 
@@ -86,13 +87,6 @@ class PullResult:
     more: bool
 
 
-@dataclass
-class _State:
-    facility_id: str
-    values: dict[str, Any]
-    stamps: dict[str, str]
-
-
 def push(
     engine: Engine,
     device: DeviceIdentity,
@@ -104,7 +98,9 @@ def push(
     """Apply a batch of ops from `device` in one transaction and acknowledge every op.
 
     Ops already in the log are acknowledged again with no second effect. Any refused op
-    (`ApiError`, 403/422) refuses the whole batch: nothing is written.
+    (`ApiError`, 403/422) refuses the whole batch: nothing is written. A patient op may be
+    followed, in the same transaction, by ops of the server's own (`patients`: a same-CCCD
+    link), which every PC of the facility then pulls.
     """
     for op in ops:
         if op.device_id != device.id:
@@ -125,12 +121,12 @@ def push(
             if op.op_id in seen:
                 continue
             seen.add(op.op_id)
-            _authorize(conn, device, op)
+            authz.authorize(conn, device.facility_id, device.id, op)
             hlc, client_hlc = _clamp(op.hlc, now, max_future_skew_ms)
             if client_hlc is not None:
                 clamped.append(op.op_id)
             last_seq += 1
-            _append(
+            result, is_new = _append(
                 conn,
                 facility_id=device.facility_id,
                 seq=last_seq,
@@ -139,6 +135,26 @@ def push(
                 client_hlc=client_hlc,
                 received_at=received_at,
             )
+            if op.kind == patients.PATIENT_KIND:
+                planned = patients.after_patient_op(
+                    conn,
+                    device.facility_id,
+                    op.record_id,
+                    result.values,
+                    None if is_new else result.changed,
+                )
+                for server_op in planned:
+                    last_seq += 1
+                    _append_server_op(
+                        conn,
+                        facility_id=device.facility_id,
+                        seq=last_seq,
+                        kind=server_op.kind,
+                        record_id=server_op.record_id,
+                        fields=server_op.fields,
+                        base={},
+                        clock=clock,
+                    )
         if last_seq != start_seq:
             conn.execute(
                 facility.update()
@@ -231,6 +247,32 @@ def append_server_op(
     logged for the facility. Returns the op as pulled.
     """
     last_seq = lock_facility(conn, facility_id) + 1
+    pulled = _append_server_op(
+        conn,
+        facility_id=facility_id,
+        seq=last_seq,
+        kind=kind,
+        record_id=record_id,
+        fields=fields,
+        base=base or {},
+        clock=clock,
+    )
+    conn.execute(facility.update().where(facility.c.id == facility_id).values(last_seq=last_seq))
+    return pulled
+
+
+def _append_server_op(
+    conn: Connection,
+    *,
+    facility_id: str,
+    seq: int,
+    kind: str,
+    record_id: str,
+    fields: dict[str, Any],
+    base: dict[str, str],
+    clock: Callable[[], int],
+) -> dict[str, Any]:
+    """Log and apply a server op at sequence number `seq` (the caller keeps `last_seq`)."""
     newest = conn.execute(
         select(func.max(op_log.c.hlc)).where(op_log.c.facility_id == facility_id)
     ).scalar_one_or_none()
@@ -249,43 +291,20 @@ def append_server_op(
         record_id=record_id,
         fields=fields,
         hlc=hlc,
-        base=base or {},
+        base=base,
         user_id=None,
         created_at=now_iso(),
     )
     _append(
         conn,
         facility_id=facility_id,
-        seq=last_seq,
+        seq=seq,
         op=op,
         hlc=hlc,
         client_hlc=None,
         received_at=op.created_at,
     )
-    conn.execute(facility.update().where(facility.c.id == facility_id).values(last_seq=last_seq))
-    return {"seq": last_seq, **op.to_wire()}
-
-
-def load_state(conn: Connection, kind: str, record_id: str) -> _State | None:
-    """The merged current state of one record, or None if the server has never seen it."""
-    row = conn.execute(
-        select(record_state.c.facility_id, record_state.c["values"], record_state.c.stamps).where(
-            record_state.c.kind == kind, record_state.c.record_id == record_id
-        )
-    ).first()
-    if row is None:
-        return None
-    return _State(row[0], json.loads(row[1]), json.loads(row[2]))
-
-
-def records_of_kind(conn: Connection, facility_id: str, kind: str) -> list[dict[str, Any]]:
-    """The current values of every record of `kind` in a facility."""
-    rows = conn.execute(
-        select(record_state.c["values"]).where(
-            record_state.c.facility_id == facility_id, record_state.c.kind == kind
-        )
-    ).scalars()
-    return [json.loads(text) for text in rows]
+    return {"seq": seq, **op.to_wire()}
 
 
 # --------------------------------------------------------------------------- internals
@@ -300,75 +319,6 @@ def _known_op_ids(conn: Connection, op_ids: Iterable[str]) -> set[str]:
             conn.execute(select(op_log.c.op_id).where(op_log.c.op_id.in_(chunk))).scalars()
         )
     return known
-
-
-def _other_facility() -> ApiError:
-    return forbidden(
-        "other_facility",
-        "Thiết bị không được ghi hồ sơ của cơ sở khác",
-        "A device may not write another facility's record",
-        "op.fields.facility_id",
-    )
-
-
-def _invalid(field_name: str, vi: str, en: str) -> ApiError:
-    return ApiError(422, "validation", vi, en, field=field_name)
-
-
-def _authorize(conn: Connection, device: DeviceIdentity, op: Op) -> None:
-    state = load_state(conn, op.kind, op.record_id)
-    claimed = op.fields.get("facility_id")
-    if state is None:
-        if claimed is None:
-            raise _invalid(
-                "op.fields.facility_id",
-                "Hồ sơ mới phải ghi mã cơ sở",
-                "A new record must name its facility",
-            )
-        if claimed != device.facility_id:
-            raise _other_facility()
-    elif state.facility_id != device.facility_id or (
-        "facility_id" in op.fields and claimed != device.facility_id
-    ):
-        raise _other_facility()
-    if op.kind == EVENT_KIND and op.fields.get("status") == "signed":
-        _authorize_signature(conn, device, op)
-
-
-def _authorize_signature(conn: Connection, device: DeviceIdentity, op: Op) -> None:
-    body = EVENT_BODIES.get(str(op.fields.get("kind")))
-    if body is None:
-        raise _invalid(
-            "op.fields.kind", "Loại sự kiện lâm sàng không rõ", "Unknown clinical event kind"
-        )
-    signer = op.fields.get("signed_by")
-    if not isinstance(signer, str) or not signer:
-        raise _invalid(
-            "op.fields.signed_by",
-            "Bản ghi đã ký phải có người ký",
-            "A signed record needs a signer",
-        )
-    user = load_state(conn, "user", signer)
-    if user is None or user.facility_id != device.facility_id:
-        raise forbidden(
-            "unknown_signer",
-            "Người ký không phải nhân viên đã biết của cơ sở",
-            "The signer is not a known member of the facility's staff",
-            "op.fields.signed_by",
-        )
-    permission = event_permission(body.PERMISSION, "sign")
-    role = str(user.values.get("role"))
-    try:
-        allowed = allows(role, permission)
-    except ValueError:
-        allowed = False
-    if not allowed:
-        raise forbidden(
-            "role_cannot_sign",
-            f"Vai trò {role} không được ký: {permission.value}",
-            f"The role {role} may not sign: {permission.value}",
-            "op.fields.signed_by",
-        )
 
 
 def _clamp(hlc: str, now_ms: int, max_future_skew_ms: int) -> tuple[str, str | None]:
@@ -388,7 +338,7 @@ def _append(
     hlc: str,
     client_hlc: str | None,
     received_at: str,
-) -> None:
+) -> tuple[MergeResult, bool]:
     conn.execute(
         op_log.insert().values(
             facility_id=facility_id,
@@ -407,10 +357,11 @@ def _append(
             client_hlc=client_hlc,
         )
     )
-    _apply(conn, facility_id, op, hlc)
+    return _apply(conn, facility_id, op, hlc)
 
 
-def _apply(conn: Connection, facility_id: str, op: Op, hlc: str) -> None:
+def _apply(conn: Connection, facility_id: str, op: Op, hlc: str) -> tuple[MergeResult, bool]:
+    """Merge `op` into the record's state; returns the merge and whether it was new here."""
     state = load_state(conn, op.kind, op.record_id)
     result = merge_op(
         kind=op.kind,
@@ -464,3 +415,12 @@ def _apply(conn: Connection, facility_id: str, op: Op, hlc: str) -> None:
                     created_at=now_iso(),
                 )
             )
+    patients.reindex(
+        conn,
+        facility_id,
+        op.kind,
+        op.record_id,
+        result.values,
+        None if state is None else result.changed,
+    )
+    return result, state is None

@@ -6,7 +6,9 @@
   with helpers to add facilities and users, make enroll codes, enroll and revoke devices.
 * `live_server`: the same app served by uvicorn on 127.0.0.1 in a background thread;
   a `LiveServer` with `base_url` and the harness helpers.
-* `OpMaker`: builds wire ops for one device the way a PC's unit of work does.
+* `OpMaker`: builds wire ops for one device the way a PC's unit of work does, acting for
+  `user_id` (a user the server knows: `SyncHarness.staff(role)`), since the server checks
+  every op against its user's role.
 """
 
 from __future__ import annotations
@@ -33,14 +35,28 @@ from emr_desktop.core.ids import facility_id_for, new_id
 from emr_desktop.core.wire import Op
 from emr_sync import admin
 from emr_sync.app import create_app
-from emr_sync.db import open_database
+from emr_sync.db import dumps, facility, open_database, record_state
 from emr_sync.ingest import DeviceIdentity
 from emr_sync.settings import Settings
 
 POSTGRES_ENV = "EMR_TEST_POSTGRES_URL"
 FACILITY_CODE = "70001"
 FACILITY_ID = facility_id_for(FACILITY_CODE)
-TABLES = ("facility", "device", "enroll_code", "op_log", "record_state", "conflict")
+TABLES = (
+    "facility",
+    "device",
+    "enroll_code",
+    "op_log",
+    "record_state",
+    "conflict",
+    "patient_identity",
+    "patient_key",
+    "patient_link_pair",
+    "event_patient",
+    "duplicate_candidate",
+)
+#: Any argon2id-shaped hash: the server never verifies passwords.
+FAKE_HASH = "$argon2id$v=19$m=65536,t=3,p=4$x$y"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -108,6 +124,46 @@ class SyncHarness:
             full_name="Nguyễn Văn An",
             password="password-123",
         )
+
+    def staff(self, role: str, facility_code: str = FACILITY_CODE) -> str:
+        """A user the server knows (its merged state only, no op to pull); returns its id."""
+        user_id = new_id()
+        values = {
+            "id": user_id,
+            "facility_id": facility_id_for(facility_code),
+            "username": f"{role}.{secrets.token_hex(3)}",
+            "full_name": "Nguyễn Văn An",
+            "role": role,
+            "password_hash": FAKE_HASH,
+            "active": True,
+        }
+        with self.engine.begin() as conn:
+            conn.execute(
+                record_state.insert().values(
+                    {
+                        "facility_id": values["facility_id"],
+                        "kind": "user",
+                        "record_id": user_id,
+                        "values": dumps(values),
+                        "stamps": dumps({"*": "0"}),
+                    }
+                )
+            )
+        return user_id
+
+    def maker(self, device: DeviceIdentity | str, role: str = "doctor", **kwargs: Any) -> OpMaker:
+        """An `OpMaker` for `device` acting as a new user of `role` (of the device's facility)."""
+        device_id = device if isinstance(device, str) else device.id
+        facility_id = kwargs.get("facility_id", FACILITY_ID)
+        code = self.facility_code(facility_id)
+        return OpMaker(device_id, user_id=self.staff(role, code), **kwargs)
+
+    def facility_code(self, facility_id: str) -> str:
+        with self.engine.connect() as conn:
+            code = conn.execute(
+                sa.select(facility.c.code).where(facility.c.id == facility_id)
+            ).scalar_one_or_none()
+        return str(code) if code is not None else FACILITY_CODE
 
     def counts(self) -> dict[str, int]:
         """Rows in every table: compared before/after a refused request."""
@@ -192,6 +248,8 @@ class OpMaker:
     device_id: str
     facility_id: str = FACILITY_ID
     wall_ms: int | None = None
+    #: The acting user of every op (None: the bootstrap ops of a PC's `init`).
+    user_id: str | None = None
     seq: int = 0
     clock: HybridLogicalClock = field(init=False)
 
@@ -207,8 +265,11 @@ class OpMaker:
         record_id: str,
         fields: dict[str, Any],
         base: dict[str, str] | None = None,
-        user_id: str | None = None,
+        by: str | None = None,
+        *,
+        bootstrap: bool = False,
     ) -> Op:
+        """One op; `by` overrides the acting user, `bootstrap` sends none."""
         self.seq += 1
         return Op(
             op_id=new_id(),
@@ -219,23 +280,25 @@ class OpMaker:
             fields=fields,
             hlc=self.clock.now().encode(),
             base=base or {},
-            user_id=user_id,
+            user_id=None if bootstrap else (by or self.user_id),
             created_at="2025-01-01T00:00:00+00:00",
         )
 
-    def new(self, kind: str = "patient", **values: Any) -> Op:
+    def new(self, kind: str = "patient", *, by: str | None = None, **values: Any) -> Op:
         """A new mutable record: every field, id and facility_id included."""
         record_id = new_id()
         fields = {"id": record_id, "facility_id": self.facility_id, **values}
-        return self.op(kind, record_id, fields)
+        return self.op(kind, record_id, fields, by=by)
 
-    def user(self, role: str, username: str | None = None) -> Op:
+    def user(self, role: str, username: str | None = None, *, by: str | None = None) -> Op:
+        """A new staff account, written by `by` (an administrator)."""
         return self.new(
             "user",
+            by=by,
             username=username or f"u{secrets.token_hex(3)}",
             role=role,
             full_name="Trần Thị Bình",
-            password_hash="$argon2id$v=19$m=65536,t=3,p=4$x$y",
+            password_hash=FAKE_HASH,
             active=True,
         )
 

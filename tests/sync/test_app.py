@@ -128,7 +128,7 @@ def test_re_enrolling_a_device_replaces_its_credential(
 def test_push_and_pull_round_trip_with_gzip(client: httpx.Client, sync_app: SyncHarness) -> None:
     a_id, a_cred = _device(client, sync_app)
     _, b_cred = _device(client, sync_app)
-    ops = [OpMaker(a_id).new(note="x" * 2000) for _ in range(3)]
+    ops = [sync_app.maker(a_id).new(note="x" * 2000) for _ in range(3)]
     raw = gzip.compress(json.dumps(_push_body(a_id, ops)).encode())
     response = client.post(
         "/v1/push",
@@ -157,7 +157,7 @@ def test_push_and_pull_round_trip_with_gzip(client: httpx.Client, sync_app: Sync
 
 def test_no_credential_or_a_wrong_one_is_401(client: httpx.Client, sync_app: SyncHarness) -> None:
     device_id, credential = _device(client, sync_app)
-    body = _push_body(device_id, [OpMaker(device_id).new()])
+    body = _push_body(device_id, [sync_app.maker(device_id).new()])
     before = sync_app.counts()
     for headers in (
         {},
@@ -175,10 +175,11 @@ def test_no_credential_or_a_wrong_one_is_401(client: httpx.Client, sync_app: Syn
 def test_a_revoked_device_is_403(client: httpx.Client, sync_app: SyncHarness) -> None:
     device_id, credential = _device(client, sync_app)
     sync_app.revoke(device_id)
+    pc = sync_app.maker(device_id)
     before = sync_app.counts()
     response = client.post(
         "/v1/push",
-        json=_push_body(device_id, [OpMaker(device_id).new()]),
+        json=_push_body(device_id, [pc.new()]),
         headers=_auth(credential),
     )
     assert response.status_code == 403
@@ -189,8 +190,8 @@ def test_a_revoked_device_is_403(client: httpx.Client, sync_app: SyncHarness) ->
 
 def test_refusals_write_nothing(client: httpx.Client, sync_app: SyncHarness) -> None:
     device_id, credential = _device(client, sync_app)
-    pc = OpMaker(device_id)
-    nurse = pc.user("nurse")
+    pc = sync_app.maker(device_id)
+    nurse = pc.user("nurse", by=sync_app.staff("admin"))
     assert (
         client.post(
             "/v1/push", json=_push_body(device_id, [nurse]), headers=_auth(credential)
@@ -299,7 +300,7 @@ def test_a_body_over_the_limit_is_413_compressed_or_not(
     small_client: httpx.Client, sync_app: SyncHarness
 ) -> None:
     device_id, credential = _device(small_client, sync_app)
-    body = json.dumps(_push_body(device_id, [OpMaker(device_id).new(note="x" * 10_000)]))
+    body = json.dumps(_push_body(device_id, [sync_app.maker(device_id).new(note="x" * 10_000)]))
     before = sync_app.counts()
     plain = small_client.post("/v1/push", content=body.encode(), headers=_auth(credential))
     assert plain.status_code == 413
@@ -341,7 +342,7 @@ def test_live_server_serves_enroll_push_and_pull(live_server: LiveServer) -> Non
             for name in ("A", "B")
         ]
         a, b = answers
-        op = OpMaker(a["device_id"]).new(full_name="Lê Thị C")
+        op = live_server.harness.maker(a["device_id"]).new(full_name="Lê Thị C")
         pushed = http.post(
             "/v1/push", json=_push_body(a["device_id"], [op]), headers=_auth(a["credential"])
         )

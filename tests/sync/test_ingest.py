@@ -35,7 +35,7 @@ def _state(h: SyncHarness, kind: str, record_id: str) -> dict[str, Any]:
 
 def test_same_batch_twice_is_acknowledged_twice_and_written_once(sync_app: SyncHarness) -> None:
     device, _ = sync_app.enroll_device()
-    pc = OpMaker(device.id, wall_ms=NOW_MS)
+    pc = sync_app.maker(device, wall_ms=NOW_MS)
     ops = [pc.new(full_name="A"), pc.new(full_name="B")]
     first = _push(sync_app, device, ops)
     before = sync_app.counts()
@@ -43,14 +43,14 @@ def test_same_batch_twice_is_acknowledged_twice_and_written_once(sync_app: SyncH
     assert first.acked == second.acked == [op.op_id for op in ops]
     assert sync_app.counts() == before
     assert before["op_log"] == 2
-    assert before["record_state"] == 2
+    assert before["record_state"] == 2 + 1  # and the acting user
 
 
 def test_sequence_numbers_follow_push_order_and_count_per_facility(
     sync_app: SyncHarness,
 ) -> None:
     device, _ = sync_app.enroll_device()
-    pc = OpMaker(device.id)
+    pc = sync_app.maker(device)
     batches = [[pc.new(n=i), pc.new(n=i)] for i in range(3)]
     for batch in batches:
         _push(sync_app, device, batch)
@@ -65,7 +65,7 @@ def test_sequence_numbers_follow_push_order_and_count_per_facility(
 def test_pull_skips_own_ops_and_pages_by_cursor(sync_app: SyncHarness) -> None:
     a, _ = sync_app.enroll_device(name="A")
     b, _ = sync_app.enroll_device(name="B")
-    pa, pb = OpMaker(a.id), OpMaker(b.id)
+    pa, pb = sync_app.maker(a), sync_app.maker(b)
     _push(sync_app, a, [pa.new(n=1), pa.new(n=2)])
     _push(sync_app, b, [pb.new(n=3)])
     _push(sync_app, a, [pa.new(n=4)])
@@ -93,11 +93,11 @@ def test_another_facilitys_record_is_refused_with_nothing_written(
     sync_app.add_facility("70002")
     other, _ = sync_app.enroll_device("70002")
     device, _ = sync_app.enroll_device()
-    theirs = OpMaker(other.id, facility_id=other.facility_id).new(full_name="X")
+    theirs = sync_app.maker(other, facility_id=other.facility_id).new(full_name="X")
     _push(sync_app, other, [theirs])
+    pc = sync_app.maker(device)
     before = sync_app.counts()
 
-    pc = OpMaker(device.id)
     good = pc.new(full_name="ok")
     foreign_new = OpMaker(device.id, facility_id=other.facility_id).new(full_name="Y")
     update_theirs = pc.op(
@@ -123,8 +123,9 @@ def test_ops_of_another_device_are_refused(sync_app: SyncHarness) -> None:
 
 def test_signing_needs_a_known_user_whose_role_may_sign(sync_app: SyncHarness) -> None:
     device, _ = sync_app.enroll_device()
-    pc = OpMaker(device.id)
-    nurse, doctor = pc.user("nurse"), pc.user("doctor")
+    pc = sync_app.maker(device)
+    admin = sync_app.staff("admin")
+    nurse, doctor = pc.user("nurse", by=admin), pc.user("doctor", by=admin)
     _push(sync_app, device, [nurse, doctor])
     before = sync_app.counts()
 
@@ -143,8 +144,8 @@ def test_signing_needs_a_known_user_whose_role_may_sign(sync_app: SyncHarness) -
 
 def test_a_user_pushed_earlier_in_the_same_batch_may_sign(sync_app: SyncHarness) -> None:
     device, _ = sync_app.enroll_device()
-    pc = OpMaker(device.id)
-    doctor = pc.user("doctor")
+    pc = sync_app.maker(device)
+    doctor = pc.user("doctor", by=sync_app.staff("admin"))
     _push(sync_app, device, [doctor, pc.event("diagnosis", signed_by=doctor.record_id)])
     assert sync_app.counts()["op_log"] == 2
 
@@ -152,7 +153,7 @@ def test_a_user_pushed_earlier_in_the_same_batch_may_sign(sync_app: SyncHarness)
 def test_users_added_on_the_server_may_sign_and_are_pulled(sync_app: SyncHarness) -> None:
     device, _ = sync_app.enroll_device()
     doctor = sync_app.add_user("bs.an", "doctor")
-    pc = OpMaker(device.id)
+    pc = sync_app.maker(device)
     _push(sync_app, device, [pc.event("prescription", signed_by=doctor["id"])])
     pulled = ingest.pull(sync_app.engine, device, 0, 10).ops
     assert [(op["kind"], op["device_id"]) for op in pulled] == [("user", "server")]
@@ -163,8 +164,8 @@ def test_users_added_on_the_server_may_sign_and_are_pulled(sync_app: SyncHarness
 def test_future_hlc_is_clamped_and_the_skew_reported(sync_app: SyncHarness) -> None:
     device, _ = sync_app.enroll_device()
     ahead = 10 * 60 * 1000
-    future = OpMaker(device.id, wall_ms=NOW_MS + ahead)
-    slightly = OpMaker(device.id, wall_ms=NOW_MS + 1000)
+    future = sync_app.maker(device, wall_ms=NOW_MS + ahead)
+    slightly = sync_app.maker(device, wall_ms=NOW_MS + 1000)
     far, near = future.new(), slightly.new()
     result = _push(sync_app, device, [near, far])
     assert result.clamped == [far.op_id]
@@ -186,7 +187,8 @@ def test_concurrent_edits_keep_one_winner_and_a_conflict_whatever_the_order(
 ) -> None:
     a, _ = sync_app.enroll_device(name="A")
     b, _ = sync_app.enroll_device(name="B")
-    pa, pb = OpMaker(a.id, wall_ms=NOW_MS), OpMaker(b.id, wall_ms=NOW_MS + 5)
+    pa = sync_app.maker(a, wall_ms=NOW_MS)
+    pb = sync_app.maker(b, wall_ms=NOW_MS + 5)
     created = pa.new(phone="0900", address="X")
     _push(sync_app, a, [created])
     base = {"phone": created.hlc}
@@ -221,10 +223,11 @@ def test_concurrent_pushers_and_pullers_see_every_op_once_in_order(
     done = threading.Event()
     errors: list[BaseException] = []
     received: dict[str, list[dict[str, Any]]] = {p.id: [] for p in pullers}
+    makers = {d.id: sync_app.maker(d) for d in pushers}
 
     def push_all(device: ingest.DeviceIdentity) -> None:
         try:
-            pc = OpMaker(device.id)
+            pc = makers[device.id]
             for _ in range(batches):
                 ingest.push(sync_app.engine, device, [pc.new() for _ in range(per_batch)])
         except BaseException as exc:

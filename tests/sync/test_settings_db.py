@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from tests.sync.conftest import TABLES
 
 from emr_sync.db import make_engine, open_database, upgrade
 from emr_sync.settings import Settings
@@ -33,7 +34,7 @@ def test_migrations_create_every_table_and_run_twice(sync_db_url: str) -> None:
     try:
         upgrade(engine)
         names = set(sa.inspect(engine).get_table_names())
-        assert {"facility", "device", "enroll_code", "op_log", "record_state", "conflict"} <= names
+        assert set(TABLES) <= names
     finally:
         engine.dispose()
 

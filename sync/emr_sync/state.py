@@ -1,0 +1,61 @@
+"""The server's merged view of records (`record_state`), shared by ingest, authorization and
+the patient indexes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from emr_sync.db import record_state
+
+#: The device id of ops made on the server itself (users added with the CLI, CCCD links).
+SERVER_DEVICE_ID = "server"
+
+
+@dataclass
+class State:
+    """One record as merged on the server: its facility, values and per-field stamps."""
+
+    facility_id: str
+    values: dict[str, Any]
+    stamps: dict[str, str]
+
+
+def load_state(conn: Connection, kind: str, record_id: str) -> State | None:
+    """The merged current state of one record, or None if the server has never seen it."""
+    row = conn.execute(
+        select(record_state.c.facility_id, record_state.c["values"], record_state.c.stamps).where(
+            record_state.c.kind == kind, record_state.c.record_id == record_id
+        )
+    ).first()
+    if row is None:
+        return None
+    return State(row[0], json.loads(row[1]), json.loads(row[2]))
+
+
+def load_values(conn: Connection, kind: str, record_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The current values of several records of one kind, by record id (absent ones left out)."""
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(record_ids), 500):
+        chunk = record_ids[start : start + 500]
+        rows = conn.execute(
+            select(record_state.c.record_id, record_state.c["values"]).where(
+                record_state.c.kind == kind, record_state.c.record_id.in_(chunk)
+            )
+        )
+        for record_id, text in rows:
+            found[record_id] = json.loads(text)
+    return found
+
+
+def records_of_kind(conn: Connection, facility_id: str, kind: str) -> list[dict[str, Any]]:
+    """The current values of every record of `kind` in a facility."""
+    rows = conn.execute(
+        select(record_state.c["values"]).where(
+            record_state.c.facility_id == facility_id, record_state.c.kind == kind
+        )
+    ).scalars()
+    return [json.loads(text) for text in rows]
