@@ -67,6 +67,10 @@ class PushResult:
     server_time_ms: int
     skew_ms: int
     clamped: list[str] = field(default_factory=list)
+    #: The stamp the server keeps for every acknowledged op whose HLC it clamped (this
+    #: batch or an earlier push of the same op): the device adopts it, or it would keep a
+    #: stamp no other replica has and diverge.
+    clamped_hlcs: dict[str, str] = field(default_factory=dict)
 
     def to_wire(self) -> dict[str, Any]:
         """The JSON body of the answer."""
@@ -75,6 +79,7 @@ class PushResult:
             "server_time_ms": self.server_time_ms,
             "skew_ms": self.skew_ms,
             "clamped": self.clamped,
+            "clamped_hlcs": self.clamped_hlcs,
         }
 
 
@@ -111,20 +116,25 @@ def push(
                 "op.device_id",
             )
     clamped: list[str] = []
+    clamped_hlcs: dict[str, str] = {}
     with write_transaction(engine) as conn:
         now = clock()
         last_seq = lock_facility(conn, device.facility_id)
         seen = _known_op_ids(conn, [op.op_id for op in ops])
         received_at = now_iso()
         start_seq = last_seq
-        for op in ops:
+        for position, op in enumerate(ops):
             if op.op_id in seen:
+                stored = seen[op.op_id]
+                if stored is not None:
+                    clamped_hlcs[op.op_id] = stored
                 continue
-            seen.add(op.op_id)
+            seen[op.op_id] = None
             authz.authorize(conn, device.facility_id, device.id, op)
-            hlc, client_hlc = _clamp(op.hlc, now, max_future_skew_ms)
+            hlc, client_hlc = _clamp(op.hlc, now, max_future_skew_ms, position)
             if client_hlc is not None:
                 clamped.append(op.op_id)
+                clamped_hlcs[op.op_id] = hlc
             last_seq += 1
             result, is_new = _append(
                 conn,
@@ -177,6 +187,7 @@ def push(
         server_time_ms=now,
         skew_ms=newest - now,
         clamped=clamped,
+        clamped_hlcs=clamped_hlcs,
     )
 
 
@@ -310,23 +321,32 @@ def _append_server_op(
 # --------------------------------------------------------------------------- internals
 
 
-def _known_op_ids(conn: Connection, op_ids: Iterable[str]) -> set[str]:
+def _known_op_ids(conn: Connection, op_ids: Iterable[str]) -> dict[str, str | None]:
+    """The ops already logged: op_id → the stamp stored for it when it was clamped."""
     wanted = list(dict.fromkeys(op_ids))
-    known: set[str] = set()
+    known: dict[str, str | None] = {}
     for start in range(0, len(wanted), _LOOKUP_CHUNK):
         chunk = wanted[start : start + _LOOKUP_CHUNK]
-        known.update(
-            conn.execute(select(op_log.c.op_id).where(op_log.c.op_id.in_(chunk))).scalars()
+        rows = conn.execute(
+            select(op_log.c.op_id, op_log.c.hlc, op_log.c.client_hlc).where(
+                op_log.c.op_id.in_(chunk)
+            )
         )
+        for op_id, hlc, client_hlc in rows:
+            known[op_id] = hlc if client_hlc is not None else None
     return known
 
 
-def _clamp(hlc: str, now_ms: int, max_future_skew_ms: int) -> tuple[str, str | None]:
-    """The HLC to store, and the device's own when it was too far ahead (else None)."""
+def _clamp(hlc: str, now_ms: int, max_future_skew_ms: int, position: int) -> tuple[str, str | None]:
+    """The HLC to store, and the device's own when it was too far ahead (else None).
+
+    A clamped stamp is the server's time with the op's position in the batch as counter,
+    so the device's ops keep their order among themselves.
+    """
     stamp = Hlc.decode(hlc)
     if stamp.wall_ms - now_ms <= max_future_skew_ms:
         return hlc, None
-    return Hlc(now_ms, stamp.counter, stamp.node).encode(), hlc
+    return Hlc(now_ms, position, stamp.node).encode(), hlc
 
 
 def _append(

@@ -179,6 +179,10 @@ def test_future_hlc_is_clamped_and_the_skew_reported(sync_app: SyncHarness) -> N
     assert Hlc.decode(rows[far.op_id].hlc).wall_ms == NOW_MS
     assert rows[far.op_id].client_hlc == far.hlc
     assert (rows[near.op_id].hlc, rows[near.op_id].client_hlc) == (near.hlc, None)
+    # The device is told the stamp to adopt, again when the ack was lost and it re-pushes.
+    assert result.clamped_hlcs == {far.op_id: rows[far.op_id].hlc}
+    again = _push(sync_app, device, [near, far])
+    assert again.clamped == [] and again.clamped_hlcs == result.clamped_hlcs
 
 
 @pytest.mark.parametrize("a_first", [True, False])

@@ -159,15 +159,6 @@ def test_behind_then_ahead_the_later_edit_wins(
     _assert_everywhere(live_server, patient_id, "Sửa sau, ở máy B", (a, ca), (b, cb))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known gap: the server clamps B's future stamp but B keeps its own unclamped "
-        "stamp (a year ahead) locally, so A's later edit (stamped after the clamped one) "
-        "loses on B only — replicas diverge. Needs the client to adopt the clamped stamps "
-        "listed in PushResult.clamped (or the server to echo them back)."
-    ),
-)
 def test_ahead_then_behind_the_later_edit_wins(
     pcs: tuple[Pc, SyncClient, Pc, SyncClient, SyncReport, SyncReport],
     live_server: LiveServer,  # noqa: F811 - the fixture imported above

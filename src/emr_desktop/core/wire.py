@@ -7,7 +7,10 @@ Protocol version 1, JSON (gzip on the wire), under `/v1`:
   `{"device_id", "device_number", "facility_id", "facility_code", "facility_name",
   "credential"}`; the credential is then sent as `Authorization: Bearer <credential>`.
 * `POST /v1/push` `{"protocol", "device_id", "ops": [op, …]}` → `{"acked": [op_id, …],
-  "server_time_ms", "skew_ms", "clamped": [op_id, …]}`
+  "server_time_ms", "skew_ms", "clamped": [op_id, …], "clamped_hlcs": {op_id: hlc}}` —
+  an op stamped too far ahead of the server's clock is kept with the server's stamp, which
+  the device then adopts for the fields that op wrote (`clamped_hlcs`, also for an op
+  acknowledged again).
 * `GET  /v1/pull?after=<cursor>&limit=<n>` → `{"ops": [{"seq": int, **op}, …],
   "next": cursor, "more": bool, "server_time_ms"}` — a device's own ops are not sent back.
 

@@ -204,3 +204,33 @@ def open_conflict_count(conn: Connection) -> int:
         select(func.count()).select_from(conflict).where(conflict.c.status == "open")
     ).scalar_one()
     return int(count)
+
+
+def adopt_server_stamps(conn: Connection, ops: list[Op], stamps: dict[str, str]) -> int:
+    """Take the server's stamp for the fields written by this PC's ops that it re-stamped.
+
+    The server clamps an HLC far ahead of its own clock (a PC whose clock is wrong) and
+    every other replica receives the clamped stamp; this PC must hold the same one, or a
+    later edit made elsewhere would win everywhere but here. Returns the records touched.
+    """
+    touched = 0
+    for op in ops:
+        new = stamps.get(op.op_id)
+        if new is None or new == op.hlc:
+            continue
+        table = clinical_event if op.kind == EVENT_KIND else TABLES_BY_KIND.get(op.kind)
+        if table is None:
+            continue
+        current = conn.execute(
+            select(table.c.field_hlc).where(table.c.id == op.record_id)
+        ).scalar_one_or_none()
+        if current is None:
+            continue
+        held: dict[str, str] = json.loads(current)
+        adopted = {name: (new if stamp == op.hlc else stamp) for name, stamp in held.items()}
+        if adopted != held:
+            conn.execute(
+                table.update().where(table.c.id == op.record_id).values(field_hlc=dumps(adopted))
+            )
+            touched += 1
+    return touched

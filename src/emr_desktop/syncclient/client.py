@@ -10,7 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -75,6 +75,8 @@ class PushResult:
     server_time_ms: int
     skew_ms: int
     clamped: list[str]
+    #: Stamps the server kept instead of this PC's (its clock was too far ahead).
+    clamped_hlcs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,7 @@ class SyncClient:
             server_time_ms=_get(data, "server_time_ms", int),
             skew_ms=int(data.get("skew_ms") or 0),
             clamped=[str(x) for x in data.get("clamped") or []],
+            clamped_hlcs={str(k): str(v) for k, v in (data.get("clamped_hlcs") or {}).items()},
         )
 
     def pull(self, *, after: str, limit: int | None = None) -> PullPage:

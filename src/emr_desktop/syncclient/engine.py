@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, select
 from emr_desktop.core.errors import SyncError
 from emr_desktop.core.timeutil import utc_now
 from emr_desktop.core.wire import PUSH_BATCH, Op
-from emr_desktop.store.replica import apply_remote_ops
+from emr_desktop.store.replica import adopt_server_stamps, apply_remote_ops
 from emr_desktop.store.schema import outbox
 from emr_desktop.store.store import Store
 from emr_desktop.syncclient.client import Enrollment, SyncClient
@@ -143,6 +143,8 @@ def push_outbox(store: Store, client: SyncClient) -> tuple[int, int | None]:
         acked = sent.intersection(result.acked)
         if acked:
             with store.engine.begin() as conn:
+                if result.clamped_hlcs:
+                    adopt_server_stamps(conn, batch, result.clamped_hlcs)
                 conn.execute(delete(outbox).where(outbox.c.op_id.in_(sorted(acked))))
         pushed += len(acked)
         if len(acked) < len(sent):
