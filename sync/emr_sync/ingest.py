@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, bindparam, func, select
 
 from emr_desktop.core.hlc import Hlc, HybridLogicalClock
 from emr_desktop.core.ids import new_id
@@ -360,24 +360,37 @@ def _append(
     received_at: str,
 ) -> tuple[MergeResult, bool]:
     conn.execute(
-        op_log.insert().values(
-            facility_id=facility_id,
-            seq=seq,
-            op_id=op.op_id,
-            device_id=op.device_id,
-            device_seq=op.device_seq,
-            kind=op.kind,
-            record_id=op.record_id,
-            fields=dumps(op.fields),
-            hlc=hlc,
-            base=dumps(op.base),
-            user_id=op.user_id,
-            created_at=op.created_at,
-            received_at=received_at,
-            client_hlc=client_hlc,
-        )
+        _INSERT_OP,
+        {
+            "facility_id": facility_id,
+            "seq": seq,
+            "op_id": op.op_id,
+            "device_id": op.device_id,
+            "device_seq": op.device_seq,
+            "kind": op.kind,
+            "record_id": op.record_id,
+            "fields": dumps(op.fields),
+            "hlc": hlc,
+            "base": dumps(op.base),
+            "user_id": op.user_id,
+            "created_at": op.created_at,
+            "received_at": received_at,
+            "client_hlc": client_hlc,
+        },
     )
     return _apply(conn, facility_id, op, hlc)
+
+
+# Statements built once: they run for every pushed op (see `state.load_state`).
+_INSERT_OP = op_log.insert()
+_INSERT_STATE = record_state.insert()
+_UPDATE_STATE = (
+    record_state.update()
+    .where(
+        record_state.c.kind == bindparam("w_kind"), record_state.c.record_id == bindparam("w_rid")
+    )
+    .values({"values": bindparam("w_values"), "stamps": bindparam("w_stamps")})
+)
 
 
 def _apply(conn: Connection, facility_id: str, op: Op, hlc: str) -> tuple[MergeResult, bool]:
@@ -394,21 +407,24 @@ def _apply(conn: Connection, facility_id: str, op: Op, hlc: str) -> tuple[MergeR
     )
     if state is None:
         conn.execute(
-            record_state.insert().values(
-                {
-                    "facility_id": facility_id,
-                    "kind": op.kind,
-                    "record_id": op.record_id,
-                    "values": dumps(result.values),
-                    "stamps": dumps(result.stamps),
-                }
-            )
+            _INSERT_STATE,
+            {
+                "facility_id": facility_id,
+                "kind": op.kind,
+                "record_id": op.record_id,
+                "values": dumps(result.values),
+                "stamps": dumps(result.stamps),
+            },
         )
     elif result.values != state.values or result.stamps != state.stamps:
         conn.execute(
-            record_state.update()
-            .where(record_state.c.kind == op.kind, record_state.c.record_id == op.record_id)
-            .values({"values": dumps(result.values), "stamps": dumps(result.stamps)})
+            _UPDATE_STATE,
+            {
+                "w_kind": op.kind,
+                "w_rid": op.record_id,
+                "w_values": dumps(result.values),
+                "w_stamps": dumps(result.stamps),
+            },
         )
     for lost in result.conflicts:
         exists = conn.execute(

@@ -28,10 +28,9 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from emr_desktop.core.codec import from_plain, to_plain
-from emr_desktop.core.errors import EmrError
+from emr_desktop.core.codec import to_plain
 from emr_desktop.core.ids import new_id
-from emr_desktop.core.matching import LIKELY_DUPLICATE, score
+from emr_desktop.core.matching import LIKELY_DUPLICATE, Person, score
 from emr_desktop.core.merge import EVENT_KIND
 from emr_desktop.core.records import LinkStatus, Patient, PatientLink
 from emr_desktop.core.text import fold_tokens
@@ -317,13 +316,6 @@ def _link_op(facility_id: str, replaced_id: str, survivor: str) -> PlannedOp:
     return PlannedOp(LINK_KIND, link.id, fields)
 
 
-def _as_patient(values: dict[str, Any]) -> Patient | None:
-    try:
-        return from_plain(Patient, values)
-    except (EmrError, TypeError, ValueError, KeyError, AttributeError):
-        return None
-
-
 def _queue_likely_duplicates(
     conn: Connection, facility_id: str, record_id: str, values: dict[str, Any]
 ) -> None:
@@ -344,14 +336,9 @@ def _queue_likely_duplicates(
     )
     if not others:
         return
-    patient = _as_patient(values)
-    if patient is None:
-        return
+    patient = Person.from_plain(values)
     for other_id, other_values in load_values(conn, PATIENT_KIND, others).items():
-        other = _as_patient(other_values)
-        if other is None:
-            continue
-        match = score(patient, other)
+        match = score(patient, Person.from_plain(other_values))
         if match.score < LIKELY_DUPLICATE:
             continue
         a_id, b_id = sorted((record_id, other_id))

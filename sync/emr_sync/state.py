@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from emr_sync.db import record_state
 
@@ -24,13 +24,16 @@ class State:
     stamps: dict[str, str]
 
 
+# Built once: this lookup runs several times for every pushed op, and building the
+# statement anew each time cost more than running it.
+_LOAD_STATE = select(
+    record_state.c.facility_id, record_state.c["values"], record_state.c.stamps
+).where(record_state.c.kind == bindparam("kind"), record_state.c.record_id == bindparam("rid"))
+
+
 def load_state(conn: Connection, kind: str, record_id: str) -> State | None:
     """The merged current state of one record, or None if the server has never seen it."""
-    row = conn.execute(
-        select(record_state.c.facility_id, record_state.c["values"], record_state.c.stamps).where(
-            record_state.c.kind == kind, record_state.c.record_id == record_id
-        )
-    ).first()
+    row = conn.execute(_LOAD_STATE, {"kind": kind, "rid": record_id}).first()
     if row is None:
         return None
     return State(row[0], json.loads(row[1]), json.loads(row[2]))

@@ -139,7 +139,7 @@ def test_push_and_pull_round_trip_with_gzip(client: httpx.Client, sync_app: Sync
     answer = response.json()
     assert answer["acked"] == [op.op_id for op in ops]
     assert answer["clamped"] == []
-    assert set(answer) == {"acked", "server_time_ms", "skew_ms", "clamped"}
+    assert set(answer) == {"acked", "server_time_ms", "skew_ms", "clamped", "clamped_hlcs"}
 
     pulled = client.get(
         "/v1/pull?after=0&limit=2", headers={**_auth(b_cred), "Accept-Encoding": "gzip"}
