@@ -139,9 +139,9 @@ patient_key = Table(
     metadata,
     Column("record_id", Text, primary_key=True),
     Column("facility_id", Text, nullable=False),
-    Column("family_name", Text, nullable=False),
+    Column("name_block", Text, nullable=False),
     Column("birth_year", Integer),
-    Index("ix_patient_key_block", "facility_id", "family_name", "birth_year"),
+    Index("ix_patient_key_block", "facility_id", "name_block", "birth_year"),
 )
 
 #: Every patient_link (status active, undone or deleted), by the two charts it joins.

@@ -31,11 +31,11 @@ def upgrade() -> None:
         "patient_key",
         sa.Column("record_id", sa.Text, primary_key=True),
         sa.Column("facility_id", sa.Text, nullable=False),
-        sa.Column("family_name", sa.Text, nullable=False),
+        sa.Column("name_block", sa.Text, nullable=False),
         sa.Column("birth_year", sa.Integer),
     )
     op.create_index(
-        "ix_patient_key_block", "patient_key", ["facility_id", "family_name", "birth_year"]
+        "ix_patient_key_block", "patient_key", ["facility_id", "name_block", "birth_year"]
     )
     op.create_table(
         "patient_link_pair",
