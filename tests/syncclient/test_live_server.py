@@ -82,3 +82,23 @@ def test_faults_on_the_real_server_lose_nothing(
     assert _op_count(live_server) == expected
     assert pending_op_count(a.store) == 0
     assert canonical_dump(a.store) == canonical_dump(b.store)
+
+
+def test_enrolled_pcs_issue_record_numbers_from_their_own_blocks(
+    tmp_path: Path,
+    live_server: LiveServer,  # noqa: F811 - the fixture imported above
+) -> None:
+    from emr_desktop.services import patients as patient_service
+
+    # Both PCs were set up offline as "PC 1"; the server numbers them at enrollment.
+    a, b = make_pc(tmp_path, "a", 1), make_pc(tmp_path, "b", 1)
+    before = patient_service.register_patient(a.store, a.doctor, full_name="Lý Văn Tư", sex="male")
+    _enrolled(a, live_server)
+    _enrolled(b, live_server)
+    _enrolled(a, live_server)  # enrolling again keeps the block: no number is issued twice
+    mrns = [
+        patient_service.register_patient(pc.store, pc.doctor, full_name="Lý Văn Tư", sex="male").mrn
+        for pc in (a, a, b)
+    ]
+    assert before.mrn == "0001000000"
+    assert mrns == ["0001000001", "0001000002", "0002000000"]

@@ -9,11 +9,8 @@ from emr_desktop.core.ids import facility_id_for, new_id
 from emr_desktop.core.records import Device, Facility, User
 from emr_desktop.core.timeutil import utc_now
 from emr_desktop.services.auth import hash_password
+from emr_desktop.store.mrn import set_mrn_block
 from emr_desktop.store.store import Store
-
-#: Each PC issues medical record numbers from its own block: device N owns
-#: N·10⁶ … N·10⁶+999 999, printed as 10 digits (DESIGN §4 "Duplicates").
-MRN_BLOCK = 1_000_000
 
 
 def initialize(
@@ -72,11 +69,7 @@ def initialize(
             )
         )
         uow.add(replace(admin, device_id=device_id))
-        first = device_number * MRN_BLOCK
-        uow.conn.exec_driver_sql(
-            "INSERT INTO mrn_range(device_id, first, last, next) VALUES (?, ?, ?, ?)",
-            (device_id, first, first + MRN_BLOCK - 1, first),
-        )
+        set_mrn_block(uow.conn, device_id, device_number)
         uow.conn.exec_driver_sql(
             "INSERT INTO meta(key, value) VALUES ('facility_id', ?)", (facility_id,)
         )

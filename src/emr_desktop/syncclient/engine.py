@@ -22,6 +22,7 @@ from sqlalchemy import delete, func, select
 from emr_desktop.core.errors import SyncError
 from emr_desktop.core.timeutil import utc_now
 from emr_desktop.core.wire import PUSH_BATCH, Op
+from emr_desktop.store.mrn import set_mrn_block
 from emr_desktop.store.replica import adopt_server_stamps, apply_remote_ops
 from emr_desktop.store.schema import outbox
 from emr_desktop.store.store import Store
@@ -87,6 +88,9 @@ def enroll(
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+        # The server numbers the facility's PCs: take its block, so no two PCs print the
+        # same record number.
+        set_mrn_block(uow.conn, store.device_id, result.device_number)
         uow.audit("device.enroll", target_kind="device", target_id=store.device_id)
         uow.commit()
     log.info("enrolled device %s as number %d", store.device_id, result.device_number)
