@@ -8,14 +8,15 @@ replay: their rows hold the values with the stamps, and the merge keeps the late
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, Table, bindparam, func, select
 
-from emr_desktop.core.codec import to_plain
+from emr_desktop.core.codec import from_plain, to_plain
 from emr_desktop.core.merge import EVENT_KIND, FieldConflict, merge_op
 from emr_desktop.core.records import MutableRecord, Patient
 from emr_desktop.core.timeutil import utc_now
@@ -27,7 +28,6 @@ from emr_desktop.store.rows import (
     compact_stamps,
     dumps,
     expand_stamps,
-    row_to_record,
 )
 from emr_desktop.store.schema import TABLES_BY_KIND, clinical_event, conflict
 
@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 _RECORD_CLASSES: dict[str, type[MutableRecord]] = {
     cls.KIND: cls for cls in MutableRecord.__subclasses__() if cls.KIND in TABLES_BY_KIND
 }
+_FIELD_NAMES = {kind: [f.name for f in fields(cls)] for kind, cls in _RECORD_CLASSES.items()}
 _EVENT_COLUMNS = [c.name for c in clinical_event.columns if c.name not in ("pk", "field_hlc")]
 
 
@@ -96,11 +97,23 @@ def _plain_values(cls: type[MutableRecord], mapping: Any) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _statements(table: Table) -> tuple[Any, Any, Any]:
+    """Select-by-id, insert and update-by-id of a table, built once: pulling 100,000 ops
+    runs them 100,000 times, and building a statement cost more than running it."""
+    return (
+        select(table).where(table.c.id == bindparam("w_id")),
+        table.insert(),
+        table.update().where(table.c.id == bindparam("w_id")),
+    )
+
+
 def _apply_record(conn: Connection, op: Op) -> tuple[bool, list[FieldConflict]]:
     table: Table = TABLES_BY_KIND[op.kind]
     cls = _RECORD_CLASSES[op.kind]
-    names = [f.name for f in fields(cls)]
-    row = conn.execute(select(table).where(table.c.id == op.record_id)).first()
+    names = _FIELD_NAMES[op.kind]
+    select_one, insert_one, update_one = _statements(table)
+    row = conn.execute(select_one, {"w_id": op.record_id}).first()
     if row is None:
         values, stamps = None, None
     else:
@@ -124,23 +137,22 @@ def _apply_record(conn: Connection, op: Op) -> tuple[bool, list[FieldConflict]]:
     changed = {name: column_value(result.values[name]) for name in result.changed}
     field_hlc = compact_stamps({n: s for n, s in result.stamps.items() if n in names})
     if row is None:
-        inserted = conn.execute(table.insert().values(**changed, field_hlc=field_hlc))
+        inserted = conn.execute(insert_one, {**changed, "field_hlc": field_hlc})
         pk = inserted.inserted_primary_key
         assert pk is not None
         record_pk, replace = int(pk[0]), False
     else:
-        conn.execute(
-            table.update().where(table.c.id == op.record_id).values(**changed, field_hlc=field_hlc)
-        )
+        conn.execute(update_one, {**changed, "field_hlc": field_hlc, "w_id": op.record_id})
         record_pk, replace = int(row._mapping["pk"]), True
     if cls is Patient:
-        stored = conn.execute(select(table).where(table.c.pk == record_pk)).one()
-        search.index_patient(conn, record_pk, row_to_record(Patient, stored), replace=replace)
+        patient = from_plain(Patient, {n: result.values.get(n) for n in names})
+        search.index_patient(conn, record_pk, patient, replace=replace)
     return True, result.conflicts
 
 
 def _apply_event(conn: Connection, op: Op) -> tuple[bool, list[FieldConflict]]:
-    row = conn.execute(select(clinical_event).where(clinical_event.c.id == op.record_id)).first()
+    select_one, insert_one, update_one = _statements(clinical_event)
+    row = conn.execute(select_one, {"w_id": op.record_id}).first()
     if row is None:
         values, stamps = None, None
     else:
@@ -163,13 +175,9 @@ def _apply_event(conn: Connection, op: Op) -> tuple[bool, list[FieldConflict]]:
     new_row["body"] = dumps(new_row["body"])
     field_hlc = dumps(result.stamps)
     if row is None:
-        conn.execute(clinical_event.insert().values(**new_row, field_hlc=field_hlc))
+        conn.execute(insert_one, {**new_row, "field_hlc": field_hlc})
     else:
-        conn.execute(
-            clinical_event.update()
-            .where(clinical_event.c.id == op.record_id)
-            .values(**new_row, field_hlc=field_hlc)
-        )
+        conn.execute(update_one, {**new_row, "field_hlc": field_hlc, "w_id": op.record_id})
     return True, result.conflicts
 
 
