@@ -62,6 +62,11 @@ def _check_write(session: Session, body: EventBody) -> None:
 def _sign(uow: UnitOfWork, session: Session, event: ClinicalEvent, password: str) -> ClinicalEvent:
     session.require(event_permission(event.body.PERMISSION, "sign"))
     confirm_password(uow, session, password)
+    return _signed(session, event)
+
+
+def _signed(session: Session, event: ClinicalEvent) -> ClinicalEvent:
+    """`event` signed by the logged-in clinician, who has just confirmed their password."""
     return replace(
         event,
         status=EventStatus.SIGNED,
@@ -174,11 +179,12 @@ def save_consultation(
     as one transaction: all of it is kept, or none of it."""
     for body in bodies:
         _check_write(session, body)
-    now = utc_now()
     with store.unit_of_work(user_id=session.user_id) as uow:
         uow.get(Patient, patient_id)
         _encounter_for(uow, patient_id, encounter_id)
         if sign_password is not None:
+            for body in bodies:
+                session.require(event_permission(body.PERMISSION, "sign"))
             confirm_password(uow, session, sign_password)
         events = []
         for body in bodies:
@@ -186,14 +192,7 @@ def save_consultation(
                 store, session, patient_id=patient_id, encounter_id=encounter_id, body=body
             )
             if sign_password is not None:
-                session.require(event_permission(body.PERMISSION, "sign"))
-                event = replace(
-                    event,
-                    status=EventStatus.SIGNED,
-                    signed_by=session.user_id,
-                    signed_at=now,
-                    content_hash=event.content_digest(),
-                )
+                event = _signed(session, event)
             uow.add_event(event)
             events.append(event)
         uow.audit(
