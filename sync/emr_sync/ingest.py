@@ -36,6 +36,7 @@ from emr_sync.errors import ApiError, forbidden
 from emr_sync.settings import DEFAULT_MAX_FUTURE_SKEW_MS
 from emr_sync.state import SERVER_DEVICE_ID as SERVER_DEVICE_ID
 from emr_sync.state import State as State
+from emr_sync.state import cache_states, remember_state
 from emr_sync.state import load_state as load_state
 from emr_sync.state import records_of_kind as records_of_kind
 
@@ -123,48 +124,56 @@ def push(
         seen = _known_op_ids(conn, [op.op_id for op in ops])
         received_at = now_iso()
         start_seq = last_seq
-        for position, op in enumerate(ops):
-            if op.op_id in seen:
-                stored = seen[op.op_id]
-                if stored is not None:
-                    clamped_hlcs[op.op_id] = stored
-                continue
-            seen[op.op_id] = None
-            authz.authorize(conn, device.facility_id, device.id, op)
-            hlc, client_hlc = _clamp(op.hlc, now, max_future_skew_ms, position)
-            if client_hlc is not None:
-                clamped.append(op.op_id)
-                clamped_hlcs[op.op_id] = hlc
-            last_seq += 1
-            result, is_new = _append(
-                conn,
-                facility_id=device.facility_id,
-                seq=last_seq,
-                op=op,
-                hlc=hlc,
-                client_hlc=client_hlc,
-                received_at=received_at,
-            )
-            if op.kind == patients.PATIENT_KIND:
-                planned = patients.after_patient_op(
+        keys = [(op.kind, op.record_id) for op in ops]
+        keys += [("user", op.user_id) for op in ops if op.user_id]
+        keys += [
+            ("user", op.fields["signed_by"])
+            for op in ops
+            if isinstance(op.fields.get("signed_by"), str)
+        ]
+        with cache_states(conn, list(dict.fromkeys(keys))):
+            for position, op in enumerate(ops):
+                if op.op_id in seen:
+                    stored = seen[op.op_id]
+                    if stored is not None:
+                        clamped_hlcs[op.op_id] = stored
+                    continue
+                seen[op.op_id] = None
+                authz.authorize(conn, device.facility_id, device.id, op)
+                hlc, client_hlc = _clamp(op.hlc, now, max_future_skew_ms, position)
+                if client_hlc is not None:
+                    clamped.append(op.op_id)
+                    clamped_hlcs[op.op_id] = hlc
+                last_seq += 1
+                result, is_new = _append(
                     conn,
-                    device.facility_id,
-                    op.record_id,
-                    result.values,
-                    None if is_new else result.changed,
+                    facility_id=device.facility_id,
+                    seq=last_seq,
+                    op=op,
+                    hlc=hlc,
+                    client_hlc=client_hlc,
+                    received_at=received_at,
                 )
-                for server_op in planned:
-                    last_seq += 1
-                    _append_server_op(
+                if op.kind == patients.PATIENT_KIND:
+                    planned = patients.after_patient_op(
                         conn,
-                        facility_id=device.facility_id,
-                        seq=last_seq,
-                        kind=server_op.kind,
-                        record_id=server_op.record_id,
-                        fields=server_op.fields,
-                        base={},
-                        clock=clock,
+                        device.facility_id,
+                        op.record_id,
+                        result.values,
+                        None if is_new else result.changed,
                     )
+                    for server_op in planned:
+                        last_seq += 1
+                        _append_server_op(
+                            conn,
+                            facility_id=device.facility_id,
+                            seq=last_seq,
+                            kind=server_op.kind,
+                            record_id=server_op.record_id,
+                            fields=server_op.fields,
+                            base={},
+                            clock=clock,
+                        )
         if last_seq != start_seq:
             conn.execute(
                 facility.update()
@@ -426,6 +435,8 @@ def _apply(conn: Connection, facility_id: str, op: Op, hlc: str) -> tuple[MergeR
                 "w_stamps": dumps(result.stamps),
             },
         )
+    owner = state.facility_id if state is not None else facility_id
+    remember_state(conn, op.kind, op.record_id, State(owner, result.values, result.stamps))
     for lost in result.conflicts:
         exists = conn.execute(
             select(conflict.c.id).where(

@@ -4,6 +4,8 @@ the patient indexes."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,12 +33,60 @@ _LOAD_STATE = select(
 ).where(record_state.c.kind == bindparam("kind"), record_state.c.record_id == bindparam("rid"))
 
 
+#: Key of the per-transaction cache in `Connection.info` (see `cache_states`).
+_CACHE = "emr_sync.states"
+
+
 def load_state(conn: Connection, kind: str, record_id: str) -> State | None:
     """The merged current state of one record, or None if the server has never seen it."""
+    cache: dict[tuple[str, str], State | None] | None = conn.info.get(_CACHE)
+    if cache is not None and (kind, record_id) in cache:
+        return cache[(kind, record_id)]
     row = conn.execute(_LOAD_STATE, {"kind": kind, "rid": record_id}).first()
-    if row is None:
-        return None
-    return State(row[0], json.loads(row[1]), json.loads(row[2]))
+    state = None if row is None else State(row[0], json.loads(row[1]), json.loads(row[2]))
+    if cache is not None:
+        cache[(kind, record_id)] = state
+    return state
+
+
+def remember_state(conn: Connection, kind: str, record_id: str, state: State) -> None:
+    """Keep the cache (if any) in step with a state just written."""
+    cache: dict[tuple[str, str], State | None] | None = conn.info.get(_CACHE)
+    if cache is not None:
+        cache[(kind, record_id)] = state
+
+
+@contextmanager
+def cache_states(conn: Connection, keys: list[tuple[str, str]]) -> Iterator[None]:
+    """Within this block, `load_state` answers from memory: the states of `keys` (a push's
+    records and users) are read in one query per kind, and every write through
+    `remember_state` keeps them current. A push looked each one up several times per op."""
+    cache: dict[tuple[str, str], State | None] = dict.fromkeys(keys)
+    by_kind: dict[str, list[str]] = {}
+    for kind, record_id in keys:
+        by_kind.setdefault(kind, []).append(record_id)
+    for kind, ids in by_kind.items():
+        for start in range(0, len(ids), 500):
+            rows = conn.execute(
+                select(
+                    record_state.c.record_id,
+                    record_state.c.facility_id,
+                    record_state.c["values"],
+                    record_state.c.stamps,
+                ).where(
+                    record_state.c.kind == kind,
+                    record_state.c.record_id.in_(ids[start : start + 500]),
+                )
+            )
+            for record_id, facility_id, values, stamps in rows:
+                cache[(kind, record_id)] = State(
+                    facility_id, json.loads(values), json.loads(stamps)
+                )
+    conn.info[_CACHE] = cache
+    try:
+        yield
+    finally:
+        conn.info.pop(_CACHE, None)
 
 
 def load_values(conn: Connection, kind: str, record_ids: list[str]) -> dict[str, dict[str, Any]]:
