@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from emr_desktop.core.codec import to_plain
 from emr_desktop.core.ids import new_id
@@ -95,14 +95,29 @@ def reindex(
         if changed is None or _LINK_INDEXED.intersection(changed):
             _index_link(conn, facility_id, record_id, values)
     elif kind == EVENT_KIND and (changed is None or "patient_id" in changed):
-        conn.execute(delete(event_patient).where(event_patient.c.record_id == record_id))
+        if changed is not None:  # a record new here has no index row yet
+            conn.execute(_DELETE_EVENT_PATIENT, {"rid": record_id})
         patient_id = values.get("patient_id")
         if isinstance(patient_id, str) and patient_id:
             conn.execute(
-                insert(event_patient).values(
-                    record_id=record_id, facility_id=facility_id, patient_id=patient_id
-                )
+                _INSERT_EVENT_PATIENT,
+                {"record_id": record_id, "facility_id": facility_id, "patient_id": patient_id},
             )
+
+
+# Built once: they run for nearly every pushed op.
+_DELETE_EVENT_PATIENT = delete(event_patient).where(event_patient.c.record_id == bindparam("rid"))
+_INSERT_EVENT_PATIENT = insert(event_patient)
+_CANDIDATES = (
+    select(patient_key.c.record_id)
+    .where(
+        patient_key.c.facility_id == bindparam("facility_id"),
+        patient_key.c.name_block == bindparam("block"),
+        patient_key.c.birth_year == bindparam("year"),
+        patient_key.c.record_id != bindparam("record_id"),
+    )
+    .limit(bindparam("cap"))
+)
 
 
 def rebuild_indexes(conn: Connection) -> None:
@@ -330,42 +345,40 @@ def _queue_likely_duplicates(
         return
     others = list(
         conn.execute(
-            select(patient_key.c.record_id)
-            .where(
-                patient_key.c.facility_id == facility_id,
-                patient_key.c.name_block == block,
-                patient_key.c.birth_year == year,
-                patient_key.c.record_id != record_id,
-            )
-            .limit(MAX_CANDIDATES)
+            _CANDIDATES,
+            {
+                "facility_id": facility_id,
+                "block": block,
+                "year": year,
+                "record_id": record_id,
+                "cap": MAX_CANDIDATES,
+            },
         ).scalars()
     )
     if not others:
         return
+    # Called only for a patient new to the server: no pair with it can exist yet.
     patient = Person.from_plain(values)
+    pairs = []
     for other_id, other_values in load_values(conn, PATIENT_KIND, others).items():
         match = score(patient, Person.from_plain(other_values))
         if match.score < LIKELY_DUPLICATE:
             continue
         a_id, b_id = sorted((record_id, other_id))
-        exists = conn.execute(
-            select(duplicate_candidate.c.id).where(
-                duplicate_candidate.c.a_id == a_id, duplicate_candidate.c.b_id == b_id
-            )
-        ).first()
-        if exists is None:
-            conn.execute(
-                insert(duplicate_candidate).values(
-                    id=new_id(),
-                    facility_id=facility_id,
-                    a_id=a_id,
-                    b_id=b_id,
-                    score=match.score,
-                    reasons=dumps(list(match.reasons)),
-                    status="open",
-                    created_at=now_iso(),
-                )
-            )
+        pairs.append(
+            {
+                "id": new_id(),
+                "facility_id": facility_id,
+                "a_id": a_id,
+                "b_id": b_id,
+                "score": match.score,
+                "reasons": dumps(list(match.reasons)),
+                "status": "open",
+                "created_at": now_iso(),
+            }
+        )
+    if pairs:
+        conn.execute(insert(duplicate_candidate), pairs)
 
 
 # --------------------------------------------------------------------------- reads
