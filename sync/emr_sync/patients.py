@@ -90,7 +90,7 @@ def reindex(
     """
     if kind == PATIENT_KIND:
         if changed is None or _PATIENT_INDEXED.intersection(changed):
-            _index_patient(conn, facility_id, record_id, values)
+            _index_patient(conn, facility_id, record_id, values, new=changed is None)
     elif kind == LINK_KIND:
         if changed is None or _LINK_INDEXED.intersection(changed):
             _index_link(conn, facility_id, record_id, values)
@@ -137,10 +137,11 @@ def rebuild_indexes(conn: Connection) -> None:
 
 
 def _index_patient(
-    conn: Connection, facility_id: str, record_id: str, values: dict[str, Any]
+    conn: Connection, facility_id: str, record_id: str, values: dict[str, Any], *, new: bool = False
 ) -> None:
-    conn.execute(delete(patient_identity).where(patient_identity.c.record_id == record_id))
-    conn.execute(delete(patient_key).where(patient_key.c.record_id == record_id))
+    if not new:  # a record new here has no index rows yet
+        conn.execute(delete(patient_identity).where(patient_identity.c.record_id == record_id))
+        conn.execute(delete(patient_key).where(patient_key.c.record_id == record_id))
     if values.get("deleted_at") is not None:
         return
     cccd = values.get("cccd")
