@@ -286,3 +286,41 @@ def test_duplicates_merge_unmerge_and_conflicts(cli: Cli, monkeypatch: pytest.Mo
     assert isinstance(shown, dict) and shown["id"] == second["id"]
     out, _ = cli("conflicts", "list", "--user", "bs", password="doctor-password-1")
     assert "Không có xung đột" in out
+
+
+def test_bad_numbers_and_unknown_codes_name_the_field(cli: Cli) -> None:
+    cli("patient", "add", "--full-name", "Hà Văn Bảy", "--sex", "male", "--user", "bs")
+    _, err = cli("vitals", "0001000000", "--pulse", "nhanh", "--user", "bs", expect=EXIT_ERROR)
+    assert "pulse:" in err and "not a number" in err
+    _, err = cli(
+        "prescription",
+        "0001000000",
+        "--item",
+        "T0001:mười:5:1 viên",
+        "--user",
+        "bs",
+        expect=EXIT_ERROR,
+    )
+    assert "item 1:" in err and "not a number" in err
+    _, err = cli(
+        "prescription",
+        "0001000000",
+        "--item",
+        "X9999:10:5:1 viên",
+        "--user",
+        "bs",
+        expect=EXIT_ERROR,
+    )
+    assert "item 1:" in err and "drugs catalogue" in err
+    _, err = cli(
+        "order",
+        "0001000000",
+        "--category",
+        "imaging",
+        "--service",
+        "NOPE",
+        "--user",
+        "bs",
+        expect=EXIT_ERROR,
+    )
+    assert "service:" in err and "imaging catalogue" in err

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from emr_desktop.core.birthdate import BirthDate
+from emr_desktop.core.catalog import CatalogKind, DrugEntry, ImagingServiceEntry
 from emr_desktop.core.errors import ValidationError
 from emr_desktop.core.records import (
     ClinicalNote,
@@ -351,7 +352,7 @@ def vitals(ctx: Context) -> None:
     measurements = tuple(
         Measurement(
             code,
-            Decimal(value.replace(",", ".")) if _is_number(value) else value,
+            _number(value, code),
             VITAL_SPECS[code].unit,
         )
         for code, value in fields.items()
@@ -360,12 +361,17 @@ def vitals(ctx: Context) -> None:
     _record(ctx, VitalSigns(measurements=measurements))
 
 
-def _is_number(value: str) -> bool:
+def _number(value: str, field: str) -> Decimal:
+    """A typed number: "38,5" (Vietnamese decimal comma) or "38.5"."""
     try:
-        Decimal(value.replace(",", "."))
+        number = Decimal(value.strip().replace(",", "."))
     except ArithmeticError:
-        return False
-    return True
+        number = Decimal("NaN")
+    if not number.is_finite():
+        raise ValidationError(
+            field, "number", f"{value!r} không phải là số", f"{value!r} is not a number"
+        )
+    return number
 
 
 def note(ctx: Context) -> None:
@@ -378,22 +384,21 @@ def diagnosis(ctx: Context) -> None:
     _record(ctx, Diagnosis(icd10=a.icd10, rank=a.rank, description=a.description))
 
 
-def _service_name(ctx: Context, kind: Any, code: str) -> str:
+def _catalog_entry(ctx: Context, kind: CatalogKind, code: str, field: str) -> Any:
+    """The entry `code` of the catalogue in force; `field` names the argument on error."""
     with ctx.store.unit_of_work(user_id=ctx.session.user_id) as uow:
         for entry in catalogs.entries(uow, kind):
             if entry.code == code:
-                return str(entry.name_vi)
+                return entry
     raise ValidationError(
-        "service",
+        field,
         "catalog",
-        f"Mã dịch vụ {code!r} không có trong danh mục",
-        f"Service code {code!r} is not in the catalogue",
+        f"Mã {code!r} không có trong danh mục {kind.value}",
+        f"Code {code!r} is not in the {kind.value} catalogue",
     )
 
 
 def order(ctx: Context) -> None:
-    from emr_desktop.core.catalog import CatalogKind
-
     a = ctx.args
     kind = {
         "lab": CatalogKind.LAB_TESTS,
@@ -405,7 +410,7 @@ def order(ctx: Context) -> None:
         Order(
             category=a.category,
             service_code=a.service,
-            service_name=_service_name(ctx, kind, a.service),
+            service_name=_catalog_entry(ctx, kind, a.service, "service").name_vi,
             priority=a.priority,
             indication=a.indication,
         ),
@@ -429,20 +434,8 @@ def result(ctx: Context) -> None:
 
 
 def imaging_report(ctx: Context) -> None:
-    from emr_desktop.core.catalog import CatalogKind, ImagingServiceEntry
-
     a = ctx.args
-    with ctx.store.unit_of_work(user_id=ctx.session.user_id) as uow:
-        entry = next(
-            (e for e in catalogs.entries(uow, CatalogKind.IMAGING) if e.code == a.service), None
-        )
-    if not isinstance(entry, ImagingServiceEntry):
-        raise ValidationError(
-            "service",
-            "catalog",
-            f"Mã CĐHA {a.service!r} không có",
-            f"Imaging service {a.service!r} is not in the catalogue",
-        )
+    entry: ImagingServiceEntry = _catalog_entry(ctx, CatalogKind.IMAGING, a.service, "service")
     _record(
         ctx,
         ImagingReport(
@@ -456,13 +449,7 @@ def imaging_report(ctx: Context) -> None:
 
 
 def prescription(ctx: Context) -> None:
-    from emr_desktop.core.catalog import CatalogKind, DrugEntry
-
     a = ctx.args
-    with ctx.store.unit_of_work(user_id=ctx.session.user_id) as uow:
-        drugs = {
-            e.code: e for e in catalogs.entries(uow, CatalogKind.DRUGS) if isinstance(e, DrugEntry)
-        }
     items = []
     for number, spec in enumerate(a.item, start=1):
         parts = spec.split(":", 3)
@@ -474,20 +461,13 @@ def prescription(ctx: Context) -> None:
                 "An item is CODE:QUANTITY:DAYS:dosage",
             )
         code, quantity, days, dosage = parts
-        drug = drugs.get(code)
-        if drug is None:
-            raise ValidationError(
-                f"item {number}",
-                "catalog",
-                f"Mã thuốc {code!r} không có trong danh mục",
-                f"Drug code {code!r} is not in the catalogue",
-            )
+        drug: DrugEntry = _catalog_entry(ctx, CatalogKind.DRUGS, code, f"item {number}")
         items.append(
             PrescriptionItem(
                 drug_code=code,
                 drug_name=drug.name_vi,
                 dosage=dosage,
-                quantity=Decimal(quantity),
+                quantity=_number(quantity, f"item {number}"),
                 unit=drug.unit,
                 days=int(days),
                 route=drug.route,
@@ -500,31 +480,14 @@ def prescription(ctx: Context) -> None:
 
 def medication_order(ctx: Context) -> None:
     a = ctx.args
-    from emr_desktop.core.catalog import CatalogKind, DrugEntry
-
-    with ctx.store.unit_of_work(user_id=ctx.session.user_id) as uow:
-        drug = next(
-            (
-                e
-                for e in catalogs.entries(uow, CatalogKind.DRUGS)
-                if isinstance(e, DrugEntry) and e.code == a.drug
-            ),
-            None,
-        )
-    if drug is None:
-        raise ValidationError(
-            "drug",
-            "catalog",
-            f"Mã thuốc {a.drug!r} không có trong danh mục",
-            f"Drug code {a.drug!r} is not in the catalogue",
-        )
+    drug: DrugEntry = _catalog_entry(ctx, CatalogKind.DRUGS, a.drug, "drug")
     times = tuple(t.strip() for t in a.times.split(",") if t.strip())
     _record(
         ctx,
         MedicationOrder(
             drug_code=drug.code,
             drug_name=drug.name_vi,
-            dose=Decimal(a.dose.replace(",", ".")) if _is_number(a.dose) else a.dose,
+            dose=_number(a.dose, "dose"),
             dose_unit=a.dose_unit,
             route=a.route,
             times=times,
@@ -545,9 +508,7 @@ def administration(ctx: Context) -> None:
             if a.scheduled_for
             else None,
             outcome=a.outcome,
-            dose=(Decimal(a.dose.replace(",", ".")) if _is_number(a.dose) else a.dose)
-            if a.dose
-            else None,
+            dose=_number(a.dose, "dose") if a.dose else None,
             dose_unit=a.dose_unit,
             route=a.route,
             reason=a.reason,
