@@ -23,9 +23,22 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed-from"
 
-# Debian packages the program needs at run time beyond Python wheels (e.g. Qt's
-# X11/EGL libraries once the GUI lands). Installed only when running as root on Debian.
-APT_PACKAGES: list[str] = []
+# Debian packages the program needs at run time beyond Python wheels: the libraries Qt's
+# platform plugins load (offscreen for tests, xcb on a desktop), a font with Vietnamese, and
+# socat, whose pseudo-terminal pairs stand in for a serial QR scanner in the tests.
+# Installed only when running as root on Debian.
+APT_PACKAGES: list[str] = [
+    "libegl1",
+    "libgl1",
+    "libxkbcommon0",
+    "libxkbcommon-x11-0",
+    "libxcb-cursor0",
+    "libfontconfig1",
+    "libdbus-1-3",
+    "libglib2.0-0",
+    "fonts-dejavu-core",
+    "socat",
+]
 
 
 def _run(*cmd: str | Path, env: dict[str, str] | None = None) -> None:
@@ -148,6 +161,8 @@ def test(extra: list[str]) -> None:
                 "No PostgreSQL on 127.0.0.1:5432: the server's PostgreSQL tests are skipped",
                 flush=True,
             )
+    # The GUI tests draw real windows off screen.
+    env["QT_QPA_PLATFORM"] = "offscreen"
     _run(PYTHON, "-m", "pytest", *extra, env=env)
 
 

@@ -14,6 +14,9 @@ from pathlib import Path
 # Before keyring is imported anywhere: it picks its backend once per process.
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyrings.alt.file.PlaintextKeyring"
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="emr-test-keyring-")
+# GUI tests draw real windows, off screen; QSettings go to a temporary directory.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="emr-test-config-")
 
 import pytest
 

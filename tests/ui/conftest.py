@@ -1,0 +1,42 @@
+"""GUI fixtures: an application context over a real SQLCipher store, with workers running."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+from pytestqt.qtbot import QtBot
+
+from emr_desktop.services.auth import Session
+from emr_desktop.store.store import Store
+from emr_desktop.ui import i18n
+from emr_desktop.ui.context import AppContext
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> QSettings:
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+@pytest.fixture
+def ctx(qtbot: QtBot, store: Store, settings: QSettings) -> Iterator[AppContext]:
+    """A context over the test store; nobody logged in yet. Vietnamese, as on a ward PC."""
+    i18n.set_language(i18n.VIETNAMESE)
+    context = AppContext(store.data_dir, settings, store=store)
+    yield context
+    context.db.drain(30)
+    context.net.stop()
+    context.db.stop()
+    i18n.set_language(i18n.VIETNAMESE)
+
+
+def logged_in(ctx: AppContext, session: Session) -> AppContext:
+    ctx.set_session(session)
+    return ctx
+
+
+def settle(qtbot: QtBot, ctx: AppContext, timeout_ms: int = 10_000) -> None:
+    """Wait until the database worker has finished and its results reached the widgets."""
+    qtbot.waitUntil(lambda: ctx.db.pending() == 0, timeout=timeout_ms)
