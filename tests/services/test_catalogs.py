@@ -8,7 +8,8 @@ import pytest
 
 from emr_desktop.core.catalog import CatalogKind
 from emr_desktop.core.errors import PermissionDenied, ValidationError
-from emr_desktop.services import catalogs
+from emr_desktop.core.text import fold
+from emr_desktop.services import catalogs, patients
 from emr_desktop.services.auth import Session
 from emr_desktop.store.store import Store
 
@@ -64,3 +65,72 @@ def test_unknown_kind_and_unreadable_file(store: Store, admin: Session, tmp_path
 def test_doctor_cannot_import(store: Store, doctor: Session, tmp_path: Path) -> None:
     with pytest.raises(PermissionDenied):
         catalogs.import_catalog(store, doctor, "drugs", tmp_path / "x.csv")
+
+
+# ------------------------------------------------------------------ lookups for the chart
+
+
+def test_icd10_search_in_vietnamese_without_diacritics(store: Store, doctor: Session) -> None:
+    found = catalogs.search_icd10(store, doctor, "viem phoi")
+    assert found[0].code == "J18.9"
+    assert found[0].name_vi == "Viêm phổi, không đặc hiệu"
+    assert all("phoi" in fold(e.name_vi) for e in found)
+    # A word being typed still matches ("viem ph"), and so does the English name.
+    assert "J18.9" in [e.code for e in catalogs.search_icd10(store, doctor, "VIÊM PH")]
+    assert "J18.9" in [e.code for e in catalogs.search_icd10(store, doctor, "pneumonia")]
+
+
+def test_icd10_search_by_code_puts_the_code_first(store: Store, doctor: Session) -> None:
+    codes = [e.code for e in catalogs.search_icd10(store, doctor, "J18")]
+    assert codes[:2] == ["J18", "J18.0"]
+    assert {"J18.9", "J18.1"} <= set(codes)
+    assert [e.code for e in catalogs.search_icd10(store, doctor, "j18.9")] == ["J18.9"]
+    assert catalogs.search_icd10(store, doctor, "  ") == []
+
+
+def test_drug_search_by_name_and_active_ingredient(store: Store, doctor: Session) -> None:
+    names = [d.name_vi for d in catalogs.search_drugs(store, doctor, "amoxi")]
+    assert names[0] == "Amoxicilin 500 mg"
+    assert "Amoxicilin + acid clavulanic 500 mg/125 mg" in names
+    # By an ingredient that is only the second one of a combination.
+    assert {d.code for d in catalogs.search_drugs(store, doctor, "clavulanic")} >= {"T0023"}
+    assert [d.code for d in catalogs.search_drugs(store, doctor, "para 500")] == ["T0001"]
+
+
+def test_search_follows_an_imported_list(
+    store: Store, admin: Session, doctor: Session, tmp_path: Path
+) -> None:
+    assert catalogs.search_drugs(store, doctor, "amoxi")
+    path = tmp_path / "thuoc.csv"
+    path.write_text(HEADER + "BV001,Cồn 70 độ,Ethanol,70%,dung dịch,dùng ngoài,chai,D08AX08\n")
+    catalogs.import_catalog(store, admin, "drugs", path)
+    assert catalogs.search_drugs(store, doctor, "amoxi") == []
+    assert [d.code for d in catalogs.search_drugs(store, doctor, "con 70")] == ["BV001"]
+
+
+def test_orderable_services_one_line_per_test(store: Store, doctor: Session) -> None:
+    labs = catalogs.orderable_services(store, doctor, "lab")
+    codes = [s.code for s in labs]
+    assert len(codes) == len(set(codes))
+    hgb = next(s for s in labs if s.code == "XN0103")
+    assert hgb.name_vi == "Huyết sắc tố (HGB)" and hgb.category == "lab"
+    chest = next(s for s in catalogs.orderable_services(store, doctor, "imaging"))
+    assert chest.detail == "CR · ngực"
+    assert catalogs.orderable_services(store, doctor, "procedure")
+    with pytest.raises(ValidationError) as info:
+        catalogs.orderable_services(store, doctor, "vaccine")
+    assert info.value.field == "category"
+
+
+def test_lab_reference_follows_the_patients_sex(
+    store: Store, doctor: Session, registrar: Session
+) -> None:
+    woman = patients.register_patient(store, registrar, full_name="Lò Thị Mai", sex="female")
+    entry = catalogs.lab_test_for_patient(store, doctor, "XN0103", woman.id)
+    assert entry is not None and entry.sex == "female" and entry.ref_low == 120
+    assert catalogs.lab_test_for_patient(store, doctor, "NOPE", woman.id) is None
+
+
+def test_registrar_cannot_search_clinical_catalogues(store: Store, registrar: Session) -> None:
+    with pytest.raises(PermissionDenied):
+        catalogs.search_icd10(store, registrar, "viem phoi")

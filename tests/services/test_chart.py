@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
+import pytest
+
+from emr_desktop.core.errors import PermissionDenied, ValidationError
 from emr_desktop.core.ids import new_id
 from emr_desktop.core.records import Measurement, PatientLink, VitalSigns
 from emr_desktop.core.timeutil import utc_now
-from emr_desktop.services import chart, clinical, patients
+from emr_desktop.services import chart, clinical, patients, wards
 from emr_desktop.services.auth import Session
 from emr_desktop.store.store import Store
 
@@ -54,3 +58,59 @@ def test_chart_read_is_audited_with_the_patient(store: Store, doctor: Session) -
             "SELECT action, user_id, patient_id FROM audit_log ORDER BY seq DESC LIMIT 1"
         ).one()
     assert tuple(row) == ("chart.read", doctor.user_id, p.id)
+
+
+def test_the_directory_names_staff_departments_beds_and_the_beds_taken(
+    store: Store, admin: Session, doctor: Session, nurse: Session
+) -> None:
+    medicine = wards.add_department(store, admin, code="NOI", name="Khoa Nội tổng hợp")
+    clinic = wards.add_department(
+        store, admin, code="KKB", name="Khoa Khám bệnh", kind="outpatient"
+    )
+    beds = [
+        wards.add_bed(store, admin, department_id=medicine.id, code=code)
+        for code in ("G10", "G2", "G1")
+    ]
+    p = patients.register_patient(store, nurse, full_name="Kim Văn Lực", sex="male")
+    stay = clinical.start_encounter(
+        store,
+        doctor,
+        patient_id=p.id,
+        kind="inpatient",
+        department_id=medicine.id,
+        bed_id=beds[1].id,
+    )
+    directory = chart.facility_directory(store, nurse)
+    assert directory.staff_name(doctor.user_id) == "Trần Thị Lan"
+    assert [d.code for d in directory.departments] == ["KKB", "NOI"]
+    assert [b.code for b in directory.beds_of(medicine.id)] == ["G1", "G2", "G10"]
+    assert directory.beds_of(clinic.id) == []
+    assert directory.occupied_beds == {beds[1].id: stay.id}
+    assert directory.bed_code(directory.bed_of_encounter(stay.id)) == "G2"
+    assert directory.department_name(medicine.id) == "Khoa Nội tổng hợp"
+    clinical.discharge_patient(store, doctor, stay.id, treatment_result="1")
+    assert chart.facility_directory(store, nurse).occupied_beds == {}
+
+
+def test_saving_a_copy_of_a_document_needs_the_export_right_and_is_audited(
+    store: Store, doctor: Session, nurse: Session, tmp_path: Path
+) -> None:
+    p = patients.register_patient(store, nurse, full_name="Kim Thị Na", sex="female")
+    event = clinical.attach_document(
+        store, nurse, patient_id=p.id, title="Phiếu đồng ý", media_type="text/plain", data=b"ok"
+    )
+    with pytest.raises(PermissionDenied):
+        chart.export_attachment(store, nurse, event.id, tmp_path / "nurse.txt")
+    assert chart.export_attachment(store, doctor, event.id, tmp_path / "copy.txt") == 2
+    assert (tmp_path / "copy.txt").read_bytes() == b"ok"
+    with store.engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            "SELECT user_id, patient_id, target_id, detail FROM audit_log "
+            "WHERE action = 'attachment.export'"
+        ).one()
+    assert tuple(row[:3]) == (doctor.user_id, p.id, event.id)
+    assert "copy.txt" not in (row[3] or "")
+    note = clinical.record_event(store, doctor, patient_id=p.id, body=_vitals(70))
+    with pytest.raises(ValidationError):
+        chart.export_attachment(store, doctor, note.id, tmp_path / "vitals.txt")
+    assert not (tmp_path / "vitals.txt").exists()

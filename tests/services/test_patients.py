@@ -197,3 +197,70 @@ def test_prefixes_of_any_word_and_unfinished_earlier_words(
     ]
     assert patients.find_patients(store, registrar, "nguyen x") == []
     assert patients.find_patients(store, registrar, "zz thi") == []
+
+
+def test_unidentified_emergency_patient_is_flagged_unknown(store: Store, nurse: Session) -> None:
+    first = patients.register_unidentified_patient(
+        store, nurse, sex="male", estimated_birth_year=1980
+    )
+    second = patients.register_unidentified_patient(store, nurse, sex="female")
+    assert first.identity_status == second.identity_status == "unknown"
+    assert first.full_name == patients.UNIDENTIFIED_NAME
+    assert first.date_of_birth is not None and first.date_of_birth.is_year_only
+    assert first.date_of_birth.year == 1980 and second.date_of_birth is None
+    assert first.mrn != second.mrn
+    with pytest.raises(ValidationError) as info:
+        patients.register_unidentified_patient(store, nurse, sex="male", estimated_birth_year=2999)
+    assert info.value.field == "date_of_birth"
+
+
+def test_find_by_cccd_ignores_the_name_and_audits(store: Store, registrar: Session) -> None:
+    patient = patients.register_from_qr(store, registrar, QR)
+    assert patients.find_patient_by_cccd(store, registrar, "001085001234") == patient
+    assert patients.find_patient_by_cccd(store, registrar, " 0010 8500 1234 ") == patient
+    assert patients.find_patient_by_cccd(store, registrar, "001085009999") is None
+    with store.engine.connect() as conn:
+        action, target = conn.exec_driver_sql(
+            "SELECT action, target_id FROM audit_log ORDER BY seq DESC LIMIT 1"
+        ).one()
+    assert (action, target) == ("patient.read", patient.id)
+
+
+def test_a_clean_card_scan_is_taken_whole() -> None:
+    scan = patients.read_card_scan(QR + "\r\n")
+    assert scan.full_name == "Nguyễn Văn An" and not scan.garbled
+    assert scan.address == "Số 5 ngõ 2, Phường Hàng Bạc, Hà Nội"
+    assert (scan.cccd, scan.cmnd, scan.sex) == ("001085001234", "123456789", "male")
+    assert scan.date_of_birth is not None and scan.date_of_birth.isoformat() == "1985-03-07"
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        # "?" for every character the wedge's keyboard layout could not type.
+        "001085001234|123456789|Nguy?n V?n An|07031985|Nam|S? 5 ng? 2, H? N?i|15062021",
+        # UTF-8 read as Windows-1252 (mojibake).
+        "001085001234|123456789|NguyÃ¡Â»â€¦n VÃ„Æ’n An|07031985|Nam|HÃƒÂ  NÃ¡Â»â„¢i|15062021",
+        # Diacritics dropped: no Vietnamese address is plain ASCII.
+        "001085001234|123456789|Nguyen Van An|07031985|Nam|So 5 ngo 2, Ha Noi|15062021",
+    ],
+)
+def test_a_garbled_name_is_left_for_the_clerk(payload: str) -> None:
+    scan = patients.read_card_scan(payload)
+    assert scan.garbled and scan.full_name is None and scan.address is None
+    assert (scan.cccd, scan.cmnd, scan.sex) == ("001085001234", "123456789", "male")
+    assert scan.date_of_birth is not None and scan.date_of_birth.isoformat() == "1985-03-07"
+
+
+def test_an_unparsable_scan_keeps_the_number_and_what_agrees_with_it() -> None:
+    # The sex "Nữ" came out as "N?": the card does not parse, the digits still count.
+    scan = patients.read_card_scan("079195000123||Tr?n Th? B?ch|12021995|N?|TP. H? Ch? Minh|")
+    assert scan.garbled and scan.full_name is None and scan.cmnd is None
+    assert (scan.cccd, scan.sex) == ("079195000123", "female")
+    assert scan.date_of_birth is not None and scan.date_of_birth.isoformat() == "1995-02-12"
+    # A birth date that contradicts the number is not trusted.
+    wrong_year = patients.read_card_scan("079195000123|12345|T?|12021996|N?|x")
+    assert wrong_year.date_of_birth is None and wrong_year.cmnd is None
+    with pytest.raises(ValidationError) as info:
+        patients.read_card_scan("not a card")
+    assert info.value.field == "qr"

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+import unicodedata
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from emr_desktop.core.birthdate import BirthDate
-from emr_desktop.core.errors import ConflictError, NotFound, StorageError
-from emr_desktop.core.identity import QrRegistration, parse_cccd_qr
+from emr_desktop.core.errors import ConflictError, NotFound, StorageError, ValidationError
+from emr_desktop.core.identity import (
+    QrRegistration,
+    cccd_from_qr,
+    decode_cccd,
+    parse_cccd_qr,
+    validate_cmnd,
+)
 from emr_desktop.core.permissions import Permission
 from emr_desktop.core.records import IdentityStatus, Patient, PatientLink
 from emr_desktop.services.auth import Session, record_header
@@ -75,35 +82,41 @@ def register_patient(
     """
     session.require(Permission.PATIENT_REGISTER)
     dob = BirthDate.parse(date_of_birth) if isinstance(date_of_birth, str) else date_of_birth
+    if cccd:
+        status = IdentityStatus.VERIFIED
+    elif dob is not None:
+        status = IdentityStatus.INCOMPLETE
+    else:
+        status = IdentityStatus.UNKNOWN
+    return _add_patient(
+        store,
+        session,
+        identity_status=status,
+        full_name=full_name,
+        sex=sex,
+        date_of_birth=dob,
+        cccd=cccd or None,
+        cmnd=cmnd or None,
+        bhyt_number=bhyt_number or None,
+        bhyt_valid_from=bhyt_valid_from,
+        bhyt_valid_to=bhyt_valid_to,
+        bhyt_registered_facility=bhyt_registered_facility,
+        phones=phones,
+        address=address,
+        ethnicity=ethnicity,
+        occupation=occupation,
+        guardian_name=guardian_name,
+        mother_id=mother_id,
+    )
+
+
+def _add_patient(store: Store, session: Session, **fields: Any) -> Patient:
+    """Save a new patient in one transaction: a record number, the duplicate-CCCD check
+    and the audit row."""
     with store.unit_of_work(user_id=session.user_id) as uow:
-        if mother_id is not None:
-            uow.get(Patient, mother_id)
-        if cccd:
-            status = IdentityStatus.VERIFIED
-        elif dob is not None:
-            status = IdentityStatus.INCOMPLETE
-        else:
-            status = IdentityStatus.UNKNOWN
-        patient = Patient(
-            **record_header(store, session),
-            mrn=next_mrn(uow),
-            full_name=full_name,
-            sex=sex,
-            date_of_birth=dob,
-            cccd=cccd or None,
-            cmnd=cmnd or None,
-            bhyt_number=bhyt_number or None,
-            bhyt_valid_from=bhyt_valid_from,
-            bhyt_valid_to=bhyt_valid_to,
-            bhyt_registered_facility=bhyt_registered_facility,
-            phones=phones,
-            address=address,
-            ethnicity=ethnicity,
-            occupation=occupation,
-            guardian_name=guardian_name,
-            mother_id=mother_id,
-            identity_status=status,
-        )
+        if fields.get("mother_id") is not None:
+            uow.get(Patient, fields["mother_id"])
+        patient = Patient(**record_header(store, session), mrn=next_mrn(uow), **fields)
         if patient.cccd and (existing := _find_by_cccd(uow, patient.cccd)) is not None:
             raise ConflictError(
                 f"Số CCCD này đã được đăng ký cho bệnh nhân mã {existing.mrn}",
@@ -118,9 +131,152 @@ def register_patient(
     return patient
 
 
+#: The name an unidentified emergency patient is registered under until identified.
+UNIDENTIFIED_NAME = "Bệnh nhân chưa rõ danh tính"
+
+
+def register_unidentified_patient(
+    store: Store, session: Session, *, sex: str, estimated_birth_year: int | None = None
+) -> Patient:
+    """Register an emergency patient nobody can identify (unconscious, alone, no papers).
+
+    Only the sex and, when staff can estimate the age, a year-only birth date are known; the
+    identity status stays "unknown" so the chart is flagged until `update_patient` completes
+    it. The record number tells such patients apart.
+    """
+    session.require(Permission.PATIENT_REGISTER)
+    dob = None if estimated_birth_year is None else BirthDate.of_year(estimated_birth_year)
+    return _add_patient(
+        store,
+        session,
+        identity_status=IdentityStatus.UNKNOWN,
+        full_name=UNIDENTIFIED_NAME,
+        sex=sex,
+        date_of_birth=dob,
+    )
+
+
+def find_patient_by_cccd(store: Store, session: Session, cccd: str) -> Patient | None:
+    """The patient registered with this CCCD number, if any (a scanned card's holder).
+
+    Only the number is compared, so a card whose name a scanner garbled is still found.
+    """
+    session.require(Permission.PATIENT_READ)
+    number = "".join(cccd.split())
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        patient = _find_by_cccd(uow, number)
+        if patient is None:
+            return None
+        uow.audit(
+            "patient.read", target_kind="patient", target_id=patient.id, patient_id=patient.id
+        )
+        uow.commit()
+    return patient
+
+
 def registration_from_qr(payload: str) -> QrRegistration:
     """Parse the QR code of a chip CCCD card into a registration draft (nothing is saved)."""
     return parse_cccd_qr(payload)
+
+
+@dataclass(frozen=True, slots=True)
+class CardScan:
+    """What a scanned CCCD card gives a registration form: only what survived the scanner.
+
+    Keyboard-wedge scanners type the QR payload through the keyboard layout and often mangle
+    or drop Vietnamese diacritics; the digits survive. A name or address that arrived
+    damaged is left out (None) and `garbled` is set, so the clerk retypes it from the card
+    instead of saving a wrong name.
+    """
+
+    cccd: str
+    cmnd: str | None
+    full_name: str | None
+    date_of_birth: date | None
+    sex: str
+    address: str | None
+    garbled: bool
+
+
+# The marks Vietnamese letters carry: grave, acute, circumflex, tilde, breve, hook above,
+# horn, dot below.
+_VIETNAMESE_MARKS = frozenset("\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323")
+_NAME_PUNCTUATION = frozenset(" '-")
+_ADDRESS_PUNCTUATION = frozenset(" '-,./()#:;0123456789")
+
+
+def _is_vietnamese_letter(char: str) -> bool:
+    if char in "đĐ":
+        return True
+    decomposed = unicodedata.normalize("NFD", char)
+    base, marks = decomposed[0], decomposed[1:]
+    return base.isascii() and base.isalpha() and all(m in _VIETNAMESE_MARKS for m in marks)
+
+
+def _damaged(text: str, allowed: frozenset[str]) -> bool:
+    """A name or address holding what no Vietnamese text holds: "?", U+FFFD, or letters
+    of another script (mojibake such as "Nguyá»…n")."""
+    return any(not (_is_vietnamese_letter(c) or c in allowed) for c in text)
+
+
+def read_card_scan(payload: str) -> CardScan:
+    """Read a scanned chip-CCCD QR payload for registration, tolerating a garbled scan.
+
+    The CCCD number must be intact (else ValidationError(field="qr") as for
+    `registration_from_qr`). A payload that parses cleanly is taken whole unless its name
+    or address holds characters no Vietnamese text has, or unless the whole payload is
+    plain ASCII (every Vietnamese address has diacritics: a scanner dropped them). When the
+    payload does not parse, the number is kept; the old CMND and the birth date only if
+    well formed and consistent with the number; the sex is read from the number (its 4th
+    digit), and the name and address are left for the clerk.
+    """
+    try:
+        card = parse_cccd_qr(payload)
+    except ValidationError:
+        cccd = cccd_from_qr(payload)
+        if cccd is None:
+            raise
+        return _salvage_card_scan(cccd, payload)
+    stripped = unicodedata.normalize("NFC", payload).isascii()
+    name_bad = stripped or _damaged(card.full_name, _NAME_PUNCTUATION)
+    address_bad = stripped or _damaged(card.address, _ADDRESS_PUNCTUATION)
+    return CardScan(
+        cccd=card.cccd,
+        cmnd=card.cmnd,
+        full_name=None if name_bad else card.full_name,
+        date_of_birth=card.date_of_birth,
+        sex=card.sex,
+        address=None if address_bad or not card.address else card.address,
+        garbled=name_bad or address_bad,
+    )
+
+
+def _salvage_card_scan(cccd: str, payload: str) -> CardScan:
+    parts = [part.strip() for part in unicodedata.normalize("NFC", payload).strip().split("|")]
+    info = decode_cccd(cccd)
+    cmnd = None
+    if len(parts) > 1 and parts[1]:
+        try:
+            cmnd = validate_cmnd(parts[1])
+        except ValidationError:
+            cmnd = None
+    born = None
+    if len(parts) > 3 and len(parts[3]) == 8 and parts[3].isascii() and parts[3].isdigit():
+        try:
+            candidate = date(int(parts[3][4:]), int(parts[3][2:4]), int(parts[3][:2]))
+        except ValueError:
+            candidate = None
+        if candidate is not None and candidate.year == info.birth_year_full:
+            born = candidate
+    return CardScan(
+        cccd=cccd,
+        cmnd=cmnd,
+        full_name=None,
+        date_of_birth=born,
+        sex=info.sex,
+        address=None,
+        garbled=True,
+    )
 
 
 def register_from_qr(

@@ -87,7 +87,7 @@ device = _record_table(r.Device)
 patient = _record_table(r.Patient, ("mrn",), ("cccd",), ("bhyt_number",))
 allergy = _record_table(r.Allergy, ("patient_id",))
 problem = _record_table(r.Problem, ("patient_id",))
-encounter = _record_table(r.Encounter, ("patient_id", "started_at"))
+encounter = _record_table(r.Encounter, ("patient_id", "started_at"), ("department_id", "status"))
 patient_link = _record_table(r.PatientLink, ("replaced_id",), ("replaced_by",))
 
 TABLES_BY_KIND: dict[str, Table] = {
