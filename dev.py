@@ -77,64 +77,34 @@ def setup() -> None:
 
 
 def demo() -> None:
-    """Build a demo store (once) and run the program on it."""
+    """Build a demo store (once) and open the workstation on it.
+
+    On a machine without a display (a server, CI) the program runs off screen instead and
+    walks through its main screens, saving a screenshot of each.
+    """
     data_dir = ROOT / ".demo-data"
     env = dict(os.environ)
-    # A headless demo box has no Secret Service; the administrator (this script) selects a
-    # file keyring explicitly, as README explains. Real ward PCs use the OS keyring.
-    env.setdefault("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
-    env.setdefault("XDG_DATA_HOME", str(data_dir / "keyring"))
-    admin = BIN / "emr-admin"
-    if not (data_dir / "store.json").exists():
-        shutil.rmtree(data_dir, ignore_errors=True)
-        env["EMR_PASSWORD"] = "demo-admin-2025"
-        _run(
-            admin,
-            "--data-dir",
-            data_dir,
-            "init",
-            "--facility",
-            "70001",
-            "--facility-name",
-            "Trung tâm Y tế huyện Demo",
-            "--admin",
-            "admin",
-            env=env,
-        )
-        _run(
-            admin,
-            "--data-dir",
-            data_dir,
-            "seed-demo",
-            "--patients",
-            "20000",
-            "--seed",
-            "7",
-            "--user",
-            "admin",
-            env=env,
-        )
-    # The demo registrar and doctor (passwords in emr_desktop/services/demo.py).
-    env["EMR_PASSWORD"] = "demo-tiepdon-2025"
-    _run(
-        admin,
+    # A demo box may have no Secret Service; `emr-desktop --demo` keeps the demo store's key
+    # in a file keyring inside the demo directory. Real ward PCs use the OS keyring.
+    command: list[str | Path] = [
+        BIN / "emr-desktop",
+        "--demo",
         "--data-dir",
         data_dir,
-        "patient",
-        "search",
-        "nguyen van",
-        "--limit",
-        "10",
-        "--user",
-        "demo.tiepdon",
-        env=env,
-    )
-    print("\nDemo store / Kho dữ liệu mẫu:", data_dir)
-    print(
-        "Try / Thử:  .venv/bin/emr-admin --data-dir .demo-data patient search 'tran thi'"
-        " --user demo.tiepdon   (EMR_PASSWORD=demo-tiepdon-2025,"
-        " PYTHON_KEYRING_BACKEND and XDG_DATA_HOME as set in dev.py)"
-    )
+        "--demo-patients",
+        "20000",
+    ]
+    has_display = any(env.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY"))
+    if sys.platform.startswith("linux") and not has_display:
+        shots = data_dir / "screenshots"
+        env["QT_QPA_PLATFORM"] = "offscreen"
+        command += ["--tour", shots]
+        print(
+            "Không có màn hình / no display: the workstation runs off screen and saves"
+            f" screenshots of its main screens in {shots}",
+            flush=True,
+        )
+    _run(*command, env=env)
 
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

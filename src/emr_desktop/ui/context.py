@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QSettings, Signal
 
 from emr_desktop.services.auth import Session
@@ -66,9 +67,14 @@ class AppContext(QObject):
         on_done: Callback | None = None,
         on_error: Callback | None = None,
         key: str | None = None,
+        owner: QObject | None = None,
         **kwargs: Any,
     ) -> int:
-        """Run `fn(store, session, *args, **kwargs)` on the database worker."""
+        """Run `fn(store, session, *args, **kwargs)` on the database worker.
+
+        With `owner`, the callbacks are skipped once that widget has been destroyed (a
+        chart tab closed while its data was loading).
+        """
         if self.store is None or self.session is None:
             raise RuntimeError("no store open or nobody logged in")
         return self.db.submit(
@@ -76,20 +82,25 @@ class AppContext(QObject):
             self.store,
             self.session,
             *args,
-            on_done=self._current_only(on_done),
-            on_error=self._current_only(on_error or self.report_error),
+            on_done=self._current_only(on_done, owner),
+            on_error=self._current_only(on_error or self.report_error, owner),
             key=key,
             **kwargs,
         )
 
-    def _current_only(self, callback: Callback | None) -> Callback | None:
+    def _current_only(
+        self, callback: Callback | None, owner: QObject | None = None
+    ) -> Callback | None:
         if callback is None:
             return None
         generation = self._generation
 
         def deliver(value: Any) -> None:
-            if generation == self._generation:
-                callback(value)
+            if generation != self._generation:
+                return
+            if owner is not None and not shiboken6.isValid(owner):
+                return
+            callback(value)
 
         return deliver
 
@@ -126,13 +137,16 @@ class AppContext(QObject):
         self.message.emit("info", text)
 
     # ------------------------------------------------------------------ users
-    def idle_minutes(self) -> int:
+    def idle_ms(self) -> int:
+        """Idle time before the screen locks (setting "lock/idle_minutes", default 5)."""
         value = self.settings.value("lock/idle_minutes", DEFAULT_IDLE_MINUTES)
         try:
-            minutes = int(str(value))
+            minutes = float(str(value))
         except ValueError:
-            return DEFAULT_IDLE_MINUTES
-        return minutes if minutes > 0 else DEFAULT_IDLE_MINUTES
+            minutes = DEFAULT_IDLE_MINUTES
+        if not minutes > 0:
+            minutes = DEFAULT_IDLE_MINUTES
+        return max(1, round(minutes * 60_000))
 
     def set_session(self, session: Session | None) -> None:
         """A user logged in (or out). A different user starts with a clean workspace."""

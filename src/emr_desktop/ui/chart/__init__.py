@@ -1,0 +1,1 @@
+"""The chart window: banner and tabs of one patient's record (DESIGN §6)."""
