@@ -25,7 +25,8 @@ STAMP = VENV / ".installed-from"
 
 # Debian packages the program needs at run time beyond Python wheels: the libraries Qt's
 # platform plugins load (offscreen for tests, xcb on a desktop), a font with Vietnamese, and
-# socat, whose pseudo-terminal pairs stand in for a serial QR scanner in the tests.
+# socat, whose pseudo-terminal pairs stand in for a serial QR scanner in the tests; poppler
+# (pdftotext, pdftoppm) and zbar (zbarimg) with which the tests read printed documents back.
 # Installed only when running as root on Debian.
 APT_PACKAGES: list[str] = [
     "libegl1",
@@ -38,6 +39,8 @@ APT_PACKAGES: list[str] = [
     "libglib2.0-0",
     "fonts-dejavu-core",
     "socat",
+    "poppler-utils",
+    "zbar-tools",
 ]
 
 
@@ -164,13 +167,19 @@ BENCHMARKS = [
         ["--devices", "2", "--ops-per-device", "300"],
         ["--devices", "8", "--ops-per-device", "2000"],
     ),
+    ("bench_ui_startup.py", ["--runs", "3", "--patients", "100"], ["--runs", "10"]),
+    ("bench_ui_chart_open.py", ["--smoke"], []),
+    ("bench_ui_search_typing.py", ["--patients", "2000"], ["--patients", "100000"]),
 ]
 
 
 def bench(full: bool) -> None:
     """Run every benchmark; each prints one JSON object."""
+    env = dict(os.environ)
+    # The GUI benchmarks draw real windows, off screen.
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
     for script, small, large in BENCHMARKS:
-        _run(PYTHON, ROOT / "benchmarks" / script, *(large if full else small))
+        _run(PYTHON, ROOT / "benchmarks" / script, *(large if full else small), env=env)
 
 
 def main(argv: list[str]) -> None:
