@@ -450,9 +450,11 @@ class PatientSearchScreen(QWidget):
             )
             return
         self._show_status()
+        # Bring this screen to the front first: that focuses the search box, and the
+        # form must take the focus after it (the clerk types the name next).
+        self.show_requested.emit()
         self._show_side(self._form_page)
         self.form.prefill_from_scan(scan)
-        self.show_requested.emit()
 
     # ------------------------------------------------------------------ registration
     def start_registration(self) -> None:
