@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -366,3 +367,98 @@ def test_consultation_is_saved_whole_or_not_at_all(
             sign_password="wrong",
         )
     assert len(chart.open_chart(store, doctor, patient.id).events) == 4
+
+
+def _audit_rows(store: Store, action: str) -> list[tuple[str, str, str]]:
+    with store.unit_of_work(user_id=None) as uow:
+        rows = uow.conn.exec_driver_sql(
+            "SELECT target_id, patient_id, detail FROM audit_log WHERE action = ? ORDER BY seq",
+            (action,),
+        ).fetchall()
+    return [(row[0], row[1], row[2]) for row in rows]
+
+
+def test_allergy_inactive_then_entered_in_error(
+    store: Store, doctor: Session, nurse: Session, patient: Patient
+) -> None:
+    allergy = clinical.add_allergy(
+        store, doctor, patient_id=patient.id, substance="Amoxicilin", drug_code="T0021"
+    )
+    inactive = clinical.set_allergy_status(store, nurse, allergy_id=allergy.id, status="inactive")
+    assert inactive.status == "inactive"
+    [stored] = chart.open_chart(store, doctor, patient.id).allergies
+    assert stored.status == "inactive" and stored.substance == "Amoxicilin"
+    with pytest.raises(ConflictError):
+        clinical.set_allergy_status(store, doctor, allergy_id=allergy.id, status="inactive")
+
+    with pytest.raises(ValidationError) as missing:
+        clinical.set_allergy_status(store, doctor, allergy_id=allergy.id, status="entered_in_error")
+    assert missing.value.field == "reason" and missing.value.rule == "required"
+    with pytest.raises(ValidationError) as free_text:
+        clinical.set_allergy_status(
+            store, doctor, allergy_id=allergy.id, status="entered_in_error", reason="nhầm"
+        )
+    assert free_text.value.field == "reason" and free_text.value.rule == "choice"
+    clinical.set_allergy_status(
+        store, doctor, allergy_id=allergy.id, status="entered_in_error", reason="wrong_patient"
+    )
+    [stored] = chart.open_chart(store, doctor, patient.id).allergies
+    assert stored.status == "entered_in_error"
+    # Entered in error is final: the record stays as it is.
+    with pytest.raises(ConflictError):
+        clinical.set_allergy_status(store, doctor, allergy_id=allergy.id, status="inactive")
+
+    rows = _audit_rows(store, "allergy.status")
+    assert [(target, pid) for target, pid, _ in rows] == [(allergy.id, patient.id)] * 2
+    assert json.loads(rows[0][2]) == {"from": "active", "to": "inactive", "reason": None}
+    assert json.loads(rows[1][2]) == {
+        "from": "inactive",
+        "to": "entered_in_error",
+        "reason": "wrong_patient",
+    }
+
+
+def test_allergy_status_choices_and_permission(
+    store: Store, doctor: Session, registrar: Session, patient: Patient
+) -> None:
+    allergy = clinical.add_allergy(store, doctor, patient_id=patient.id, substance="Hải sản")
+    with pytest.raises(ValidationError) as back:
+        clinical.set_allergy_status(store, doctor, allergy_id=allergy.id, status="active")
+    assert back.value.field == "status"
+    with pytest.raises(PermissionDenied):
+        clinical.set_allergy_status(store, registrar, allergy_id=allergy.id, status="inactive")
+    assert chart.open_chart(store, doctor, patient.id).allergies[0].status == "active"
+    assert _audit_rows(store, "allergy.status") == []
+
+
+def test_problem_resolved_or_entered_in_error(
+    store: Store, doctor: Session, nurse: Session, patient: Patient
+) -> None:
+    hypertension = clinical.add_problem(
+        store, doctor, patient_id=patient.id, icd10="I10", description="Tăng huyết áp"
+    )
+    diabetes = clinical.add_problem(
+        store, doctor, patient_id=patient.id, icd10="E11", description="Đái tháo đường típ 2"
+    )
+    with pytest.raises(PermissionDenied):
+        clinical.set_problem_status(store, nurse, problem_id=hypertension.id, status="resolved")
+    resolved = clinical.set_problem_status(
+        store, doctor, problem_id=hypertension.id, status="resolved"
+    )
+    assert resolved.status == "resolved"
+    with pytest.raises(ValidationError) as wrong:
+        clinical.set_problem_status(store, doctor, problem_id=diabetes.id, status="inactive")
+    assert wrong.value.field == "status"
+    with pytest.raises(ValidationError):
+        clinical.set_problem_status(
+            store, doctor, problem_id=diabetes.id, status="entered_in_error"
+        )
+    clinical.set_problem_status(
+        store, doctor, problem_id=diabetes.id, status="entered_in_error", reason="duplicate"
+    )
+    statuses = {p.icd10: p.status for p in chart.open_chart(store, doctor, patient.id).problems}
+    assert statuses == {"I10": "resolved", "E11": "entered_in_error"}
+    assert [target for target, _, _ in _audit_rows(store, "problem.status")] == [
+        hypertension.id,
+        diabetes.id,
+    ]

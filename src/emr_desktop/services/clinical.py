@@ -11,11 +11,14 @@ import hashlib
 import logging
 from dataclasses import replace
 from datetime import datetime
+from enum import StrEnum
+from typing import TypeVar
 
 from emr_desktop.core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from emr_desktop.core.permissions import Permission, event_permission
 from emr_desktop.core.records import (
     Allergy,
+    AllergyStatus,
     Attachment,
     ClinicalEvent,
     ClinicalNote,
@@ -33,6 +36,7 @@ from emr_desktop.core.records import (
     NoteType,
     Patient,
     Problem,
+    ProblemStatus,
     Role,
 )
 from emr_desktop.core.timeutil import require_aware, utc_now
@@ -605,3 +609,98 @@ def add_problem(
         uow.audit("problem.add", target_kind="problem", target_id=problem.id, patient_id=patient_id)
         uow.commit()
     return problem
+
+
+class StatusReason(StrEnum):
+    """Why an allergy or a problem is marked entered in error.
+
+    Coded, not typed: the reason goes to the audit log, which is synced to the server and
+    read by administrators, and must hold no patient data.
+    """
+
+    WRONG_PATIENT = "wrong_patient"
+    DUPLICATE = "duplicate"
+    ENTRY_MISTAKE = "entry_mistake"
+    #: On review it is not an allergy (an intolerance, a side effect) or not the condition.
+    NOT_CONFIRMED = "not_confirmed"
+
+
+_REASONS = frozenset(reason.value for reason in StatusReason)
+_IN_ERROR = "entered_in_error"
+_Listed = TypeVar("_Listed", Allergy, Problem)
+
+
+def _set_status(
+    store: Store,
+    session: Session,
+    cls: type[_Listed],
+    record_id: str,
+    status: str,
+    reason: str | None,
+    allowed: tuple[str, ...],
+) -> _Listed:
+    if status not in allowed:
+        listed = ", ".join(allowed)
+        raise ValidationError(
+            "status",
+            "choice",
+            f"Trạng thái {status!r} không hợp lệ; chọn một trong: {listed}",
+            f"Invalid status {status!r}; choose one of: {listed}",
+        )
+    if status == _IN_ERROR and not reason:
+        raise ValidationError(
+            "reason",
+            "required",
+            "Cần nêu lý do ghi nhầm",
+            "Give the reason it was entered in error",
+        )
+    if reason and reason not in _REASONS:
+        listed = ", ".join(StatusReason)
+        raise ValidationError(
+            "reason",
+            "choice",
+            f"Lý do {reason!r} không hợp lệ; chọn một trong: {listed}",
+            f"Invalid reason {reason!r}; choose one of: {listed}",
+        )
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        record = uow.get(cls, record_id)
+        if record.deleted_at is not None or record.status == _IN_ERROR:
+            raise ConflictError(
+                "Mục này đã được đánh dấu ghi nhầm", "This entry is already marked entered in error"
+            )
+        if record.status == status:
+            raise ConflictError(
+                "Mục này đã ở trạng thái đó", f"This entry is already {status.replace('_', ' ')}"
+            )
+        updated = replace(record, status=status)
+        uow.update(updated)
+        uow.audit(
+            f"{cls.KIND}.status",
+            target_kind=cls.KIND,
+            target_id=record.id,
+            patient_id=record.patient_id,
+            detail={"from": record.status, "to": status, "reason": reason or None},
+        )
+        uow.commit()
+    return updated
+
+
+def set_allergy_status(
+    store: Store, session: Session, *, allergy_id: str, status: str, reason: str | None = None
+) -> Allergy:
+    """Mark an allergy inactive (no longer relevant) or entered in error (`reason`: a
+    `StatusReason`, required). It leaves the banner and no longer warns on prescribing;
+    the record is kept."""
+    session.require(Permission.ALLERGY_WRITE)
+    allowed = (AllergyStatus.INACTIVE.value, AllergyStatus.ENTERED_IN_ERROR.value)
+    return _set_status(store, session, Allergy, allergy_id, status, reason, allowed)
+
+
+def set_problem_status(
+    store: Store, session: Session, *, problem_id: str, status: str, reason: str | None = None
+) -> Problem:
+    """Mark a problem of the list resolved, or entered in error (`reason`: a `StatusReason`,
+    required). The record is kept."""
+    session.require(Permission.PROBLEM_WRITE)
+    allowed = (ProblemStatus.RESOLVED.value, ProblemStatus.ENTERED_IN_ERROR.value)
+    return _set_status(store, session, Problem, problem_id, status, reason, allowed)

@@ -59,7 +59,7 @@ def test_the_chart_opens_with_the_name_in_its_title_and_the_timeline_filled(
     assert view.banner.name.text() == "Trương Văn Hải"
     assert view.timeline.model.rowCount() == 1
     assert view.time_to_data_ms is not None and view.time_to_data_ms > 0
-    assert view.tabs.count() == 8
+    assert view.tabs.count() == 9
 
 
 def test_only_the_tab_on_screen_is_filled_the_others_when_shown(
@@ -165,10 +165,10 @@ def test_tab_names_and_title_follow_the_language(
 ) -> None:
     patient = _patient(store, registrar)
     view = _open(qtbot, logged_in(ctx, nurse), patient.id)
-    assert view.tabs.tabText(2) == "Sinh hiệu"
+    assert view.tabs.tabText(3) == "Sinh hiệu"
     i18n.set_language(i18n.ENGLISH)
-    qtbot.waitUntil(lambda: view.tabs.tabText(2) == "Vital signs")
-    assert view.tabs.tabText(5) == "Orders && results"
+    qtbot.waitUntil(lambda: view.tabs.tabText(3) == "Vital signs")
+    assert view.tabs.tabText(6) == "Orders && results"
     assert "No allergies recorded" in view.banner.allergies.text()
 
 

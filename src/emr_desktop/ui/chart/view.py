@@ -20,6 +20,7 @@ from shiboken6 import isValid
 
 from emr_desktop.services.chart import Chart, FacilityDirectory, facility_directory, open_chart
 from emr_desktop.ui import context, i18n
+from emr_desktop.ui.chart.allergies import AllergiesTab
 from emr_desktop.ui.chart.banner import ChartBanner
 from emr_desktop.ui.chart.diagnoses import DiagnosesTab
 from emr_desktop.ui.chart.documents import DocumentsTab
@@ -65,6 +66,7 @@ class ChartView(QWidget):
         self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.notice.setWordWrap(True)
         self.timeline = TimelineTab(ctx, patient_id)
+        self.allergies = AllergiesTab(ctx, patient_id)
         self.encounters = EncountersTab(ctx, patient_id)
         self.vitals = VitalsTab(ctx, patient_id)
         self.notes = NotesTab(ctx, patient_id)
@@ -74,6 +76,7 @@ class ChartView(QWidget):
         self.documents = DocumentsTab(ctx, patient_id)
         self._fill: dict[QWidget, Callable[[Chart], None]] = {
             self.timeline: self.timeline.set_chart,
+            self.allergies: self.allergies.set_chart,
             self.encounters: self.encounters.set_chart,
             self.vitals: self.vitals.set_chart,
             self.notes: self.notes.set_chart,
@@ -85,6 +88,7 @@ class ChartView(QWidget):
         self._named: list[Callable[[FacilityDirectory], None]] = [
             self.banner.set_directory,
             self.timeline.set_directory,
+            self.allergies.set_directory,
             self.encounters.set_directory,
             self.notes.set_directory,
             self.diagnoses.set_directory,
@@ -103,7 +107,7 @@ class ChartView(QWidget):
         layout.addWidget(self.notice)
         layout.addWidget(self.tabs, 1)
 
-        # Alt+1 … Alt+8 jump to a tab: doctors work from the keyboard.
+        # Alt+1 … Alt+9 jump to a tab: doctors work from the keyboard.
         for number in range(1, self.tabs.count() + 1):
             shortcut = QShortcut(QKeySequence(f"Alt+{number}"), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -119,6 +123,7 @@ class ChartView(QWidget):
     def retranslate(self) -> None:
         names = {
             self.timeline: self.tr("Timeline"),
+            self.allergies: self.tr("Allergies && problems"),
             self.encounters: self.tr("Encounters"),
             self.vitals: self.tr("Vital signs"),
             self.notes: self.tr("Notes"),
