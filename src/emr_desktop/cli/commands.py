@@ -35,6 +35,7 @@ from emr_desktop.store.store import Store
 
 if TYPE_CHECKING:
     from emr_desktop.cli.main import Output
+    from emr_desktop.syncclient.engine import SyncReport
 
 
 @dataclass
@@ -645,6 +646,18 @@ def _report_line(report: Any) -> str:
     )
 
 
+def _check_double_doses(store: Store, report: SyncReport) -> None:
+    """Two PCs may have recorded one dose while offline: make it a conflict to review."""
+    from emr_desktop.services.nursing import detect_double_doses
+
+    if report.pulled and (found := detect_double_doses(store)):
+        print(
+            f"Cảnh báo: {found} liều thuốc được ghi hai lần / Warning: {found} dose(s)"
+            " recorded twice — xem / see `emr-admin conflicts list`",
+            file=sys.stderr,
+        )
+
+
 def sync(args: argparse.Namespace, out: Output) -> None:
     import time
 
@@ -658,11 +671,15 @@ def sync(args: argparse.Namespace, out: Output) -> None:
         client = SyncClient(server_url(store), credential=load_credential(store))
         if args.once:
             report = sync_once(store, client)
+            _check_double_doses(store, report)
             out.emit(report, _report_line(report))
             return
-        loop = SyncLoop(
-            store, client, interval=args.interval, on_report=lambda r: out.emit(r, _report_line(r))
-        )
+
+        def after_sync(report: SyncReport) -> None:
+            _check_double_doses(store, report)
+            out.emit(report, _report_line(report))
+
+        loop = SyncLoop(store, client, interval=args.interval, on_report=after_sync)
         print("Đang đồng bộ; nhấn Ctrl-C để dừng / Syncing; press Ctrl-C to stop", file=sys.stderr)
         loop.start()
         try:

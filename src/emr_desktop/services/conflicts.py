@@ -31,6 +31,9 @@ _RESOLVE_PERMISSION: dict[str, Permission] = {
     "device": Permission.USER_MANAGE,
     "department": Permission.USER_MANAGE,
     "bed": Permission.USER_MANAGE,
+    # A dose recorded twice after a sync (`nursing.detect_double_doses`): acknowledged by
+    # a nurse; both doses stay in the record.
+    "medication_administration": Permission.ADMINISTRATION_WRITE,
 }
 
 
@@ -89,6 +92,13 @@ def resolve_conflict(store: Store, session: Session, conflict_id: int, *, keep: 
         if status != "open":
             raise ConflictError(
                 "Xung đột này đã được giải quyết", "This conflict is already settled"
+            )
+        if keep == "other" and kind not in MUTABLE_RECORDS:
+            raise ValidationError(
+                "keep",
+                "not_mutable",
+                "Cả hai bản ghi đều được giữ trong hồ sơ; bản ghi sai hãy đánh dấu nhập nhầm",
+                "Both records stay in the chart; mark the wrong one as entered in error",
             )
         if keep == "other":
             cls = MUTABLE_RECORDS[kind]

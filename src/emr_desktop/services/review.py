@@ -22,6 +22,7 @@ from emr_desktop.core.records import (
     Device,
     Encounter,
     LinkStatus,
+    MedicationAdministration,
     Patient,
     PatientLink,
     Problem,
@@ -118,6 +119,9 @@ def _owner(uow: UnitOfWork, conflict: Conflict) -> tuple[Patient | None, str | N
         if conflict.kind == User.KIND:
             user = uow.get(User, conflict.record_id)
             return None, f"{user.full_name} ({user.username})"
+        if conflict.kind == MedicationAdministration.KIND:
+            # A dose recorded twice (`nursing.detect_double_doses`): the record is the event.
+            return uow.get(Patient, uow.get_event(conflict.record_id).patient_id), None
         if conflict.kind == Department.KIND:
             return None, uow.get(Department, conflict.record_id).name
         if conflict.kind == Bed.KIND:

@@ -119,6 +119,7 @@ clinical_event = Table(
     Index("ix_clinical_event_patient", "patient_id", "effective_at"),
     Index("ix_clinical_event_encounter", "encounter_id"),
     Index("ix_clinical_event_corrects", "corrects"),
+    Index("ix_clinical_event_kind", "kind", "effective_at"),
 )
 
 attachment_content = Table(

@@ -82,7 +82,7 @@ def default_data_dir(demo: bool) -> Path:
 
 def build_demo_store(data_dir: Path, patients: int) -> None:
     """Create and seed the demo store (console progress; before the window opens)."""
-    from emr_desktop.services import auth, demo, wards
+    from emr_desktop.services import auth, demo, nursing_demo, wards
     from emr_desktop.services.setup import initialize
 
     print(f"Đang tạo dữ liệu mẫu / building the demo store in {data_dir} ...", flush=True)
@@ -99,6 +99,7 @@ def build_demo_store(data_dir: Path, patients: int) -> None:
         session = auth.login(store, username, password)
         report = demo.seed_demo(store, session, patients=patients, seed=7)
         wards.seed_demo_wards(store, session)
+        nursing_demo.seed_demo_medication(store, session)
         print(f"  {report.patients} bệnh nhân / patients", flush=True)
     finally:
         store.close()
@@ -106,12 +107,13 @@ def build_demo_store(data_dir: Path, patients: int) -> None:
 
 def ensure_demo_wards(data_dir: Path) -> None:
     """A demo store made by `emr-admin seed-demo` gets its wards too (idempotent)."""
-    from emr_desktop.services import auth, wards
+    from emr_desktop.services import auth, nursing_demo, wards
     from emr_desktop.store.store import Store
 
     with Store.open(data_dir) as store:
         session = auth.login(store, DEMO_ADMIN[0], DEMO_ADMIN[2])
         wards.seed_demo_wards(store, session)
+        nursing_demo.seed_demo_medication(store, session)
 
 
 def print_demo_logins() -> None:

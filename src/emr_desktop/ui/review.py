@@ -92,6 +92,7 @@ FIELD_NAMES = {
     "code": QT_TRANSLATE_NOOP("ReviewScreen", "code"),
     "role": QT_TRANSLATE_NOOP("ReviewScreen", "role"),
     "active": QT_TRANSLATE_NOOP("ReviewScreen", "account active"),
+    "double_dose": QT_TRANSLATE_NOOP("ReviewScreen", "same dose given twice"),
 }
 
 #: Names of the kinds of record a conflict may be on (a patient's own needs none).
@@ -105,6 +106,7 @@ RECORD_KINDS = {
     "facility": QT_TRANSLATE_NOOP("ReviewScreen", "facility"),
     "device": QT_TRANSLATE_NOOP("ReviewScreen", "PC"),
     "patient_link": QT_TRANSLATE_NOOP("ReviewScreen", "chart merge"),
+    "medication_administration": QT_TRANSLATE_NOOP("ReviewScreen", "medication given"),
 }
 
 #: Why a pair looks like one person (`core.matching` reasons).

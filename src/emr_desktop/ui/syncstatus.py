@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 from emr_desktop.core.permissions import Permission, allows
 from emr_desktop.services import review
 from emr_desktop.services.auth import Session
+from emr_desktop.services.nursing import detect_double_doses
 from emr_desktop.store.store import Store
 from emr_desktop.syncclient.credentials import SERVER_URL_KEY, load_credential, server_url
 from emr_desktop.ui import i18n
@@ -263,9 +264,14 @@ class SyncStatusBar(QWidget):
         client = SyncClient(
             enrollment.server_url, credential=enrollment.credential, timeout=REQUEST_TIMEOUT
         )
-        self.loop = SyncLoop(
-            store, client, interval=self._interval, on_report=self._reports.arrived.emit
-        )
+
+        def after_sync(report: SyncReport) -> None:
+            # On the sync thread: two PCs may have recorded one dose while offline.
+            if report.pulled:
+                detect_double_doses(store)
+            self._reports.arrived.emit(report)
+
+        self.loop = SyncLoop(store, client, interval=self._interval, on_report=after_sync)
         self.mode = "enrolled"
         self.loop.start()
         self._poll_timer.start()

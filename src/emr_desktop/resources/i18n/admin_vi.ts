@@ -40,7 +40,9 @@
     <message numerus="yes">
         <location filename="../../ui/wizard.py" line="373" />
         <source>At least %n character(s); a phrase of a few words is easy to remember.</source>
-        <translation><numerusform>Ít nhất %n ký tự; một cụm vài từ sẽ dễ nhớ.</numerusform></translation>
+        <translation>
+            <numerusform>Ít nhất %n ký tự; một cụm vài từ sẽ dễ nhớ.</numerusform>
+        </translation>
     </message>
     <message>
         <location filename="../../ui/wizard.py" line="378" />
@@ -50,7 +52,9 @@
     <message numerus="yes">
         <location filename="../../ui/wizard.py" line="409" />
         <source>The password must have at least %n character(s).</source>
-        <translation><numerusform>Mật khẩu phải có ít nhất %n ký tự.</numerusform></translation>
+        <translation>
+            <numerusform>Mật khẩu phải có ít nhất %n ký tự.</numerusform>
+        </translation>
     </message>
     <message>
         <location filename="../../ui/wizard.py" line="415" />
@@ -109,27 +113,27 @@
 <context>
     <name>ConflictsPage</name>
     <message>
-        <location filename="../../ui/review.py" line="393" />
+        <location filename="../../ui/review.py" line="395" />
         <source>Two PCs changed the same thing before they synced. The value in force is the same on every PC; the other one was kept so that nothing is lost. Keep the value in force, or use the other value instead (it then goes to every PC).</source>
         <translation>Hai máy đã sửa cùng một thông tin trước khi đồng bộ. Giá trị đang dùng giống nhau trên mọi máy; giá trị kia được giữ lại để không mất dữ liệu. Hãy giữ giá trị đang dùng, hoặc dùng giá trị kia thay thế (giá trị đó sẽ được gửi tới mọi máy).</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="398" />
+        <location filename="../../ui/review.py" line="400" />
         <source>No conflicts to settle.</source>
         <translation>Không có xung đột cần xử lý.</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="399" />
+        <location filename="../../ui/review.py" line="401" />
         <source>&amp;Keep the value in force</source>
         <translation>&amp;Giữ giá trị đang dùng</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="400" />
+        <location filename="../../ui/review.py" line="402" />
         <source>&amp;Use the other value</source>
         <translation>&amp;Dùng giá trị kia</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="452" />
+        <location filename="../../ui/review.py" line="454" />
         <source>Conflict settled.</source>
         <translation>Đã xử lý xung đột.</translation>
     </message>
@@ -210,72 +214,72 @@
 <context>
     <name>DuplicatesPage</name>
     <message>
-        <location filename="../../ui/review.py" line="624" />
+        <location filename="../../ui/review.py" line="626" />
         <source>Charts registered recently that may belong to one person (two PCs offline, or a patient registered twice). Compare them, choose the chart to keep and merge: the chart kept shows the records of both. A merge can be undone.</source>
         <translation>Các hồ sơ mới đăng ký có thể là của cùng một người (hai máy cùng đăng ký khi mất mạng, hoặc bệnh nhân bị đăng ký hai lần). Hãy so sánh, chọn hồ sơ giữ lại rồi gộp: hồ sơ giữ lại sẽ hiển thị dữ liệu của cả hai. Có thể hủy gộp sau đó.</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="629" />
+        <location filename="../../ui/review.py" line="631" />
         <source>Check one chart: record number, CCCD or name</source>
         <translation>Kiểm tra một hồ sơ: mã bệnh nhân, số CCCD hoặc họ tên</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="630" />
+        <location filename="../../ui/review.py" line="632" />
         <source>Find its duplicates</source>
         <translation>Tìm hồ sơ trùng</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="631" />
+        <location filename="../../ui/review.py" line="633" />
         <source>Recent registrations</source>
         <translation>Các hồ sơ mới đăng ký</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="632" />
+        <location filename="../../ui/review.py" line="634" />
         <source>&amp;Reason for the merge</source>
         <translation>&amp;Lý do gộp hồ sơ</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="633" />
+        <location filename="../../ui/review.py" line="635" />
         <source>e.g. same person, registered twice</source>
         <translation>ví dụ: cùng một người, đăng ký hai lần</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="634" />
+        <location filename="../../ui/review.py" line="636" />
         <source>&amp;Merge the two charts</source>
         <translation>&amp;Gộp hai hồ sơ</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="639" />
+        <location filename="../../ui/review.py" line="641" />
         <source>Your role may compare charts but not merge them.</source>
         <translation>Vai trò của bạn được so sánh hồ sơ nhưng không được gộp hồ sơ.</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="668" />
+        <location filename="../../ui/review.py" line="670" />
         <source>No likely duplicate of this chart.</source>
         <translation>Không có hồ sơ nghi trùng của hồ sơ này.</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="670" />
+        <location filename="../../ui/review.py" line="672" />
         <source>No likely duplicates among the recent registrations.</source>
         <translation>Không có hồ sơ nghi trùng trong các hồ sơ mới đăng ký.</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="695" />
+        <location filename="../../ui/review.py" line="697" />
         <source>Keep chart A: {chart}</source>
         <translation>Giữ hồ sơ A: {chart}</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="696" />
+        <location filename="../../ui/review.py" line="698" />
         <source>Keep chart B: {chart}</source>
         <translation>Giữ hồ sơ B: {chart}</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="704" />
+        <location filename="../../ui/review.py" line="706" />
         <source>Write why these charts are one person.</source>
         <translation>Ghi lý do xác định hai hồ sơ là của cùng một người.</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="724" />
+        <location filename="../../ui/review.py" line="726" />
         <source>Merged: {replaced} is now read through {survivor}.</source>
         <translation>Đã gộp: hồ sơ {replaced} nay được xem qua hồ sơ {survivor}.</translation>
     </message>
@@ -374,17 +378,17 @@
 <context>
     <name>MergesPage</name>
     <message>
-        <location filename="../../ui/review.py" line="770" />
+        <location filename="../../ui/review.py" line="772" />
         <source>No merged charts.</source>
         <translation>Chưa có hồ sơ nào được gộp.</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="771" />
+        <location filename="../../ui/review.py" line="773" />
         <source>&amp;Undo this merge</source>
         <translation>&amp;Hủy lần gộp này</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="808" />
+        <location filename="../../ui/review.py" line="810" />
         <source>Merge undone: {replaced} is a chart of its own again.</source>
         <translation>Đã hủy gộp: {replaced} lại là một hồ sơ riêng.</translation>
     </message>
@@ -518,13 +522,13 @@
     </message>
     <message>
         <location filename="../../ui/review.py" line="82" />
-        <location filename="../../ui/review.py" line="103" />
+        <location filename="../../ui/review.py" line="104" />
         <source>department</source>
         <translation>khoa</translation>
     </message>
     <message>
         <location filename="../../ui/review.py" line="83" />
-        <location filename="../../ui/review.py" line="104" />
+        <location filename="../../ui/review.py" line="105" />
         <source>bed</source>
         <translation>giường</translation>
     </message>
@@ -584,255 +588,269 @@
         <translation>tài khoản đang hoạt động</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="99" />
+        <location filename="../../ui/review.py" line="95" />
+        <source>same dose given twice</source>
+        <translation>cùng một liều được ghi dùng hai lần</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review.py" line="100" />
         <source>visit or stay</source>
         <extracomment>Names of the kinds of record a conflict may be on (a patient's own needs none).</extracomment>
         <translation>lượt khám/điều trị</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="100" />
+        <location filename="../../ui/review.py" line="101" />
         <source>allergy</source>
         <translation>dị ứng</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="101" />
+        <location filename="../../ui/review.py" line="102" />
         <source>problem list</source>
         <translation>danh sách bệnh</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="102" />
+        <location filename="../../ui/review.py" line="103" />
         <source>staff account</source>
         <translation>tài khoản nhân viên</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="105" />
+        <location filename="../../ui/review.py" line="106" />
         <source>facility</source>
         <translation>cơ sở</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="106" />
+        <location filename="../../ui/review.py" line="107" />
         <source>PC</source>
         <translation>máy trạm</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="107" />
+        <location filename="../../ui/review.py" line="108" />
         <source>chart merge</source>
         <translation>gộp hồ sơ</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="112" />
+        <location filename="../../ui/review.py" line="109" />
+        <source>medication given</source>
+        <translation>thực hiện thuốc</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review.py" line="114" />
         <source>same CCCD</source>
         <extracomment>Why a pair looks like one person (`core.matching` reasons).</extracomment>
         <translation>trùng số CCCD</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="113" />
+        <location filename="../../ui/review.py" line="115" />
         <source>same name</source>
         <translation>trùng họ tên</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="114" />
+        <location filename="../../ui/review.py" line="116" />
         <source>same birth year</source>
         <translation>cùng năm sinh</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="115" />
+        <location filename="../../ui/review.py" line="117" />
         <source>same date of birth</source>
         <translation>trùng ngày sinh</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="116" />
+        <location filename="../../ui/review.py" line="118" />
         <source>same phone</source>
         <translation>trùng số điện thoại</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="117" />
+        <location filename="../../ui/review.py" line="119" />
         <source>similar address</source>
         <translation>địa chỉ gần giống</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="118" />
+        <location filename="../../ui/review.py" line="120" />
         <source>same BHYT card</source>
         <translation>trùng thẻ BHYT</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="138" />
+        <location filename="../../ui/review.py" line="140" />
         <source>(empty)</source>
         <translation>(trống)</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="145" />
+        <location filename="../../ui/review.py" line="147" />
         <source>yes</source>
         <translation>có</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="147" />
+        <location filename="../../ui/review.py" line="149" />
         <source>no</source>
         <translation>không</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="225" />
+        <location filename="../../ui/review.py" line="227" />
         <source>Patient or record</source>
         <translation>Bệnh nhân hoặc bản ghi</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="226" />
+        <location filename="../../ui/review.py" line="228" />
         <source>Field</source>
         <translation>Thông tin</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="227" />
+        <location filename="../../ui/review.py" line="229" />
         <source>Value in force</source>
         <translation>Giá trị đang dùng</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="228" />
         <location filename="../../ui/review.py" line="230" />
+        <location filename="../../ui/review.py" line="232" />
         <source>Written</source>
         <translation>Máy ghi, thời điểm</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="229" />
+        <location filename="../../ui/review.py" line="231" />
         <source>Other value</source>
         <translation>Giá trị kia</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="264" />
+        <location filename="../../ui/review.py" line="266" />
         <source>this PC</source>
         <translation>máy này</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="266" />
+        <location filename="../../ui/review.py" line="268" />
         <source>PC {id}</source>
         <translation>Máy {id}</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="275" />
+        <location filename="../../ui/review.py" line="277" />
         <source>Earlier chart</source>
         <translation>Hồ sơ đăng ký trước</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="276" />
+        <location filename="../../ui/review.py" line="278" />
         <source>Later chart</source>
         <translation>Hồ sơ đăng ký sau</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="277" />
+        <location filename="../../ui/review.py" line="279" />
         <source>Match</source>
         <translation>Mức trùng</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="278" />
+        <location filename="../../ui/review.py" line="280" />
         <source>Why</source>
         <translation>Lý do nghi trùng</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="298" />
+        <location filename="../../ui/review.py" line="300" />
         <source>Chart kept</source>
         <translation>Hồ sơ giữ lại</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="299" />
+        <location filename="../../ui/review.py" line="301" />
         <source>Chart merged into it</source>
         <translation>Hồ sơ đã gộp vào</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="300" />
+        <location filename="../../ui/review.py" line="302" />
         <source>Merged</source>
         <translation>Thời điểm gộp</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="301" />
+        <location filename="../../ui/review.py" line="303" />
         <source>By</source>
         <translation>Người gộp</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="302" />
+        <location filename="../../ui/review.py" line="304" />
         <source>Reason</source>
         <translation>Lý do</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="314" />
+        <location filename="../../ui/review.py" line="316" />
         <source>automatically (same CCCD)</source>
         <translation>tự động (trùng CCCD)</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="482" />
+        <location filename="../../ui/review.py" line="484" />
         <source>Record number</source>
         <translation>Mã bệnh nhân</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="483" />
+        <location filename="../../ui/review.py" line="485" />
         <source>Full name</source>
         <translation>Họ tên</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="484" />
+        <location filename="../../ui/review.py" line="486" />
         <source>Sex</source>
         <translation>Giới tính</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="485" />
+        <location filename="../../ui/review.py" line="487" />
         <source>Date of birth</source>
         <translation>Ngày sinh</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="486" />
+        <location filename="../../ui/review.py" line="488" />
         <source>CCCD</source>
         <translation>CCCD</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="487" />
+        <location filename="../../ui/review.py" line="489" />
         <source>BHYT card</source>
         <translation>Thẻ BHYT</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="488" />
+        <location filename="../../ui/review.py" line="490" />
         <source>Phone</source>
         <translation>Điện thoại</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="489" />
+        <location filename="../../ui/review.py" line="491" />
         <source>Address</source>
         <translation>Địa chỉ</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="490" />
+        <location filename="../../ui/review.py" line="492" />
         <source>Guardian</source>
         <translation>Người giám hộ</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="491" />
+        <location filename="../../ui/review.py" line="493" />
         <source>Registered</source>
         <translation>Ngày đăng ký</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="507" />
+        <location filename="../../ui/review.py" line="509" />
         <source>Chart A (earlier)</source>
         <translation>Hồ sơ A (đăng ký trước)</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="508" />
+        <location filename="../../ui/review.py" line="510" />
         <source>Chart B (later)</source>
         <translation>Hồ sơ B (đăng ký sau)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/review.py" line="855" />
+        <location filename="../../ui/review.py" line="857" />
         <source>Conflicts (%n)</source>
-        <translation><numerusform>Xung đột (%n)</numerusform></translation>
+        <translation>
+            <numerusform>Xung đột (%n)</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/review.py" line="857" />
+        <location filename="../../ui/review.py" line="859" />
         <source>Likely duplicates (%n)</source>
-        <translation><numerusform>Nghi trùng (%n)</numerusform></translation>
+        <translation>
+            <numerusform>Nghi trùng (%n)</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="859" />
+        <location filename="../../ui/review.py" line="861" />
         <source>Recent merges</source>
         <translation>Hồ sơ đã gộp</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="864" />
+        <location filename="../../ui/review.py" line="866" />
         <source>Your role does not see patient records: there is nothing to review here.</source>
         <translation>Vai trò của bạn không xem hồ sơ bệnh nhân: không có gì cần xử lý ở đây.</translation>
     </message>
@@ -901,106 +919,116 @@
 <context>
     <name>SyncStatusBar</name>
     <message>
-        <location filename="../../ui/syncstatus.py" line="158" />
+        <location filename="../../ui/syncstatus.py" line="159" />
         <source>Sync now</source>
         <extracomment>A clock further off than this (from the server's) is shown as a warning. Seconds a sync request may take before the server counts as unreachable. "starting", "standalone", "enrolled" or "unavailable" (enrolled, but unusable).</extracomment>
         <translation>Đồng bộ ngay</translation>
     </message>
     <message>
-        <location filename="../../ui/syncstatus.py" line="159" />
+        <location filename="../../ui/syncstatus.py" line="160" />
         <source>Send this PC's changes and fetch the others' now</source>
         <translation>Gửi thay đổi của máy này và nhận thay đổi của các máy khác ngay bây giờ</translation>
     </message>
     <message>
-        <location filename="../../ui/syncstatus.py" line="168" />
+        <location filename="../../ui/syncstatus.py" line="169" />
         <source>Sync: starting…</source>
         <translation>Đồng bộ: đang khởi động…</translation>
     </message>
     <message>
-        <location filename="../../ui/syncstatus.py" line="170" />
+        <location filename="../../ui/syncstatus.py" line="171" />
         <source>Standalone (not enrolled with a server)</source>
         <translation>Độc lập (chưa đăng ký với máy chủ)</translation>
     </message>
     <message>
-        <location filename="../../ui/syncstatus.py" line="172" />
+        <location filename="../../ui/syncstatus.py" line="173" />
         <source>This PC keeps its records locally and syncs with no server.</source>
         <translation>Máy này lưu hồ sơ tại chỗ và không đồng bộ với máy chủ nào.</translation>
     </message>
     <message>
-        <location filename="../../ui/syncstatus.py" line="175" />
+        <location filename="../../ui/syncstatus.py" line="176" />
         <source>Sync unavailable</source>
         <translation>Không đồng bộ được</translation>
     </message>
     <message>
-        <location filename="../../ui/syncstatus.py" line="189" />
+        <location filename="../../ui/syncstatus.py" line="190" />
         <source>Syncing…</source>
         <translation>Đang đồng bộ…</translation>
     </message>
     <message>
-        <location filename="../../ui/syncstatus.py" line="191" />
-        <location filename="../../ui/syncstatus.py" line="197" />
+        <location filename="../../ui/syncstatus.py" line="192" />
+        <location filename="../../ui/syncstatus.py" line="198" />
         <source>Connecting…</source>
         <translation>Đang kết nối…</translation>
     </message>
     <message>
-        <location filename="../../ui/syncstatus.py" line="193" />
+        <location filename="../../ui/syncstatus.py" line="194" />
         <source>Update required</source>
         <translation>Cần cập nhật phần mềm</translation>
     </message>
     <message>
-        <location filename="../../ui/syncstatus.py" line="195" />
+        <location filename="../../ui/syncstatus.py" line="196" />
         <source>Online</source>
         <translation>Trực tuyến</translation>
     </message>
     <message>
-        <location filename="../../ui/syncstatus.py" line="199" />
+        <location filename="../../ui/syncstatus.py" line="200" />
         <source>Offline</source>
         <translation>Ngoại tuyến</translation>
     </message>
     <message>
-        <location filename="../../ui/syncstatus.py" line="200" />
+        <location filename="../../ui/syncstatus.py" line="201" />
         <source>Server: {url}</source>
         <translation>Máy chủ: {url}</translation>
     </message>
     <message>
-        <location filename="../../ui/syncstatus.py" line="202" />
+        <location filename="../../ui/syncstatus.py" line="203" />
         <source>Last error: {error}</source>
         <translation>Lỗi gần nhất: {error}</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/syncstatus.py" line="207" />
+        <location filename="../../ui/syncstatus.py" line="208" />
         <source>%n change(s) to send</source>
-        <translation><numerusform>%n thay đổi chờ gửi</numerusform></translation>
+        <translation>
+            <numerusform>%n thay đổi chờ gửi</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../../ui/syncstatus.py" line="211" />
+        <location filename="../../ui/syncstatus.py" line="212" />
         <source>Last sync: {time}</source>
         <translation>Đồng bộ lần cuối: {time}</translation>
     </message>
     <message>
-        <location filename="../../ui/syncstatus.py" line="213" />
+        <location filename="../../ui/syncstatus.py" line="214" />
         <source>Never synced</source>
         <translation>Chưa đồng bộ lần nào</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/syncstatus.py" line="216" />
+        <location filename="../../ui/syncstatus.py" line="217" />
         <source>%n conflict(s)</source>
-        <translation><numerusform>%n xung đột</numerusform></translation>
+        <translation>
+            <numerusform>%n xung đột</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/syncstatus.py" line="222" />
+        <location filename="../../ui/syncstatus.py" line="223" />
         <source>This PC's clock is %n minute(s) ahead</source>
-        <translation><numerusform>Đồng hồ máy này nhanh %n phút</numerusform></translation>
+        <translation>
+            <numerusform>Đồng hồ máy này nhanh %n phút</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/syncstatus.py" line="224" />
+        <location filename="../../ui/syncstatus.py" line="225" />
         <source>This PC's clock is %n minute(s) behind</source>
-        <translation><numerusform>Đồng hồ máy này chậm %n phút</numerusform></translation>
+        <translation>
+            <numerusform>Đồng hồ máy này chậm %n phút</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/syncstatus.py" line="232" />
+        <location filename="../../ui/syncstatus.py" line="233" />
         <source>%n possible duplicate chart(s)</source>
-        <translation><numerusform>%n hồ sơ nghi trùng</numerusform></translation>
+        <translation>
+            <numerusform>%n hồ sơ nghi trùng</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -1044,22 +1072,30 @@
     <message numerus="yes">
         <location filename="../../ui/ward.py" line="494" />
         <source>%n bed(s)</source>
-        <translation><numerusform>%n giường</numerusform></translation>
+        <translation>
+            <numerusform>%n giường</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <location filename="../../ui/ward.py" line="499" />
         <source>%n free</source>
-        <translation><numerusform>%n trống</numerusform></translation>
+        <translation>
+            <numerusform>%n trống</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <location filename="../../ui/ward.py" line="500" />
         <source>%n patient(s)</source>
-        <translation><numerusform>%n bệnh nhân</numerusform></translation>
+        <translation>
+            <numerusform>%n bệnh nhân</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
         <location filename="../../ui/ward.py" line="502" />
         <source>%n without a bed</source>
-        <translation><numerusform>%n chưa có giường</numerusform></translation>
+        <translation>
+            <numerusform>%n chưa có giường</numerusform>
+        </translation>
     </message>
 </context>
 </TS>

@@ -1,0 +1,225 @@
+"""Patient wristbands and labels: a sheet of labels, each with the patient's barcode.
+
+Each label carries the facility, the patient's name, sex and date (or year) of birth, the
+medical record number, the CCCD when known, and a Code 128 barcode of the wristband code
+(`services.nursing.wristband_code`: "BN" + MRN) that the booth and ward scanners read; a QR
+code of the same text may be added for phone cameras. The PDF is built in memory: patient
+data never touches the disk as a plaintext file.
+
+Sizes are in millimetres. The defaults fit self-adhesive A4 sheets of 2 × 8 labels of
+99 × 34 mm, which slide into the common wristband sleeves.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reportlab.graphics.barcode import code128, qrencoder
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from emr_desktop.core.errors import ValidationError
+from emr_desktop.core.permissions import Permission
+from emr_desktop.core.records import Facility, Patient
+from emr_desktop.printing.fonts import BOLD, REGULAR, register_fonts
+from emr_desktop.services.auth import Session
+from emr_desktop.services.nursing import wristband_code
+from emr_desktop.services.patients import resolve_patient_id
+from emr_desktop.store.store import Store
+
+_SEX_VI = {"male": "Nam", "female": "Nữ", "other": "Khác"}
+
+
+@dataclass(frozen=True)
+class LabelLayout:
+    """Where the labels are on a sheet (millimetres)."""
+
+    page_width: float = A4[0] / mm
+    page_height: float = A4[1] / mm
+    columns: int = 2
+    rows: int = 8
+    label_width: float = 99.0
+    label_height: float = 34.0
+    #: Top-left corner of the first label.
+    left: float = 6.0
+    top: float = 12.5
+    #: Space between two labels.
+    gap_x: float = 0.0
+    gap_y: float = 0.0
+
+    @property
+    def per_page(self) -> int:
+        return self.columns * self.rows
+
+
+def _birth_text(patient: Patient) -> str:
+    birth = patient.date_of_birth
+    if birth is None:
+        return "NS: không rõ"
+    if birth.date is None:
+        return f"NS: {birth.year}"
+    return f"NS: {birth.date.strftime('%d/%m/%Y')}"
+
+
+def _fit(text: str, font: str, size: float, width: float) -> tuple[str, float]:
+    """`text` at the largest size up to `size` that fits `width`, shortened if even 6 pt
+    does not fit."""
+    while size > 6 and stringWidth(text, font, size) > width:
+        size -= 0.5
+    while stringWidth(text, font, size) > width and len(text) > 1:
+        text = text[:-2] + "…"
+    return text, size
+
+
+def _label(
+    canvas: Canvas,
+    patient: Patient,
+    facility_name: str,
+    x: float,
+    y: float,
+    layout: LabelLayout,
+    qr: bool,
+) -> None:
+    """One label with its bottom-left corner at (x, y) points."""
+    width, height = layout.label_width * mm, layout.label_height * mm
+    pad = 2.5 * mm
+    code = wristband_code(patient)
+    qr_size = (height - 2 * pad) if qr else 0.0
+    text_width = width - 2 * pad - (qr_size + pad if qr else 0)
+    top = y + height - pad
+
+    facility, size = _fit(facility_name.upper(), REGULAR, 6.5, text_width)
+    canvas.setFont(REGULAR, size)
+    canvas.drawString(x + pad, top - 6.5, facility)
+    name, size = _fit(patient.full_name.upper(), BOLD, 11, text_width)
+    canvas.setFont(BOLD, size)
+    canvas.drawString(x + pad, top - 20, name)
+    details = [_SEX_VI.get(patient.sex, patient.sex), _birth_text(patient), f"Mã BN: {patient.mrn}"]
+    line, size = _fit(" · ".join(details), REGULAR, 8, text_width)
+    canvas.setFont(REGULAR, size)
+    canvas.drawString(x + pad, top - 30, line)
+    if patient.cccd:
+        canvas.drawString(x + pad, top - 39, f"CCCD: {patient.cccd}")
+
+    bar_height = 8 * mm
+    barcode = code128.Code128(code, barHeight=bar_height, barWidth=0.85, quiet=True)
+    scale = min(1.0, text_width / barcode.width)
+    canvas.saveState()
+    canvas.translate(x + pad - barcode.lquiet * scale, y + pad + 7)
+    canvas.scale(scale, 1)
+    barcode.drawOn(canvas, 0, 0)
+    canvas.restoreState()
+    canvas.setFont(REGULAR, 6.5)
+    canvas.drawString(x + pad, y + pad, code)
+
+    if qr:
+        _qr(canvas, code, x + width - pad - qr_size, y + pad, qr_size)
+
+
+def _qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
+    """A QR code of `text` drawn module by module (a reportlab Drawing would also put
+    Helvetica in the document)."""
+    matrix = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    matrix.addData(text)
+    matrix.make()
+    count = len(matrix.modules)
+    border = 2
+    box = size / (count + 2 * border)
+    canvas.saveState()
+    canvas.setFillGray(0)
+    for r, row in enumerate(matrix.modules):
+        for c, dark in enumerate(row):
+            if dark:
+                canvas.rect(
+                    x + (c + border) * box,
+                    y + size - (r + border + 1) * box,
+                    box,
+                    box,
+                    stroke=0,
+                    fill=1,
+                )
+    canvas.restoreState()
+
+
+def wristband_sheet(
+    patients: Sequence[Patient],
+    facility_name: str,
+    *,
+    copies: int = 1,
+    qr: bool = False,
+    layout: LabelLayout | None = None,
+    outlines: bool = False,
+) -> bytes:
+    """A PDF of labels, `copies` per patient in the order given, as many pages as needed.
+
+    `outlines` draws each label's border (for plain paper cut with scissors).
+    """
+    if not patients:
+        raise ValidationError(
+            "patients", "required", "Chọn ít nhất một bệnh nhân", "Choose at least one patient"
+        )
+    if not 1 <= copies <= 50:
+        raise ValidationError(
+            "copies", "range", "Số bản in từ 1 đến 50", "Copies must be between 1 and 50"
+        )
+    sheet = layout or LabelLayout()
+    register_fonts()
+    buffer = io.BytesIO()
+    canvas = Canvas(
+        buffer,
+        pagesize=(sheet.page_width * mm, sheet.page_height * mm),
+        # Else the page also references Helvetica. (types-reportlab types it as a number.)
+        initialFontName=REGULAR,  # type: ignore[arg-type]
+        invariant=True,
+    )
+    canvas.setTitle("Vòng tay / nhãn bệnh nhân")
+    canvas.setAuthor(facility_name)
+    labels = [p for p in patients for _ in range(copies)]
+    for n, patient in enumerate(labels):
+        slot = n % sheet.per_page
+        if n and slot == 0:
+            canvas.showPage()
+        column, row = slot % sheet.columns, slot // sheet.columns
+        x = (sheet.left + column * (sheet.label_width + sheet.gap_x)) * mm
+        y = (
+            sheet.page_height - sheet.top - (row + 1) * sheet.label_height - row * sheet.gap_y
+        ) * mm
+        if outlines:
+            canvas.setLineWidth(0.3)
+            canvas.roundRect(x, y, sheet.label_width * mm, sheet.label_height * mm, 2 * mm)
+        _label(canvas, patient, facility_name, x, y, sheet, qr)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def print_wristbands(
+    store: Store,
+    session: Session,
+    patient_ids: Sequence[str],
+    *,
+    copies: int = 1,
+    qr: bool = False,
+    layout: LabelLayout | None = None,
+) -> bytes:
+    """The wristband sheet of some patients (merged charts print as their survivor), with
+    the facility's name; audited as a print of each patient's chart."""
+    session.require(Permission.PRINT)
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        facility = uow.get(Facility, session.facility_id)
+        chosen = [uow.get(Patient, resolve_patient_id(uow, pid)) for pid in patient_ids]
+        for patient in chosen:
+            uow.audit(
+                "wristband.print",
+                target_kind="patient",
+                target_id=patient.id,
+                patient_id=patient.id,
+                detail={"copies": copies},
+            )
+        document = wristband_sheet(chosen, facility.name, copies=copies, qr=qr, layout=layout)
+        uow.commit()
+    return document
