@@ -28,7 +28,7 @@ from emr_desktop.core.records import (
     VitalSigns,
 )
 from emr_desktop.services import chart as chart_service
-from emr_desktop.services import clinical, maintenance, patients
+from emr_desktop.services import maintenance, patients
 from emr_desktop.services.auth import Session
 from emr_desktop.store.store import Store
 from emr_desktop.ui.chart.banner import ALLERGY_STYLE, open_encounter
@@ -157,15 +157,21 @@ def test_a_consultation_from_card_scan_to_user_switch(
     tab_title = workspace.tabs.tabText(workspace.tabs.indexOf(view))
     assert tab_title.startswith(NAME)
 
-    # --- The allergy. The GUI shows allergies (banner, prescribing) but has no screen to
-    # record one, so it is recorded through the service, as another workstation would.
-    allergy = clinical.add_allergy(
-        store,
-        doctor,
-        patient_id=patient_id,
-        substance="Penicilin",
-        reaction="Mày đay toàn thân",
-        severity="severe",
+    # --- The allergy, typed in the chart's allergies tab (not from the drug catalogue).
+    allergies = view.allergies
+    _show(qtbot, ctx, view, allergies)
+    section = allergies.allergies
+    type_text(section.substance, "Penicilin")
+    settle(qtbot, ctx)
+    type_text(section.reaction, "Mày đay toàn thân")
+    section.severity.setCurrentIndex(section.severity.findData("severe"))
+    section.add_button.click()
+    settle(qtbot, ctx)
+    [allergy] = chart_service.open_chart(store, doctor, patient_id).allergies
+    assert (allergy.substance, allergy.reaction, allergy.severity) == (
+        "Penicilin",
+        "Mày đay toàn thân",
+        "severe",
     )
 
     # --- Start a visit (the clinical tabs write into the visit in progress).
@@ -294,7 +300,7 @@ def test_a_consultation_from_card_scan_to_user_switch(
     assert fresh is not None and fresh is not workspace
     assert window.stack.currentWidget() is fresh
     assert fresh.charts() == []
-    assert fresh.tabs.count() == 3
+    assert fresh.tabs.count() == 4
     assert all(NAME not in fresh.tabs.tabText(i) for i in range(fresh.tabs.count()))
     assert fresh.search.query.text() == "" and fresh.search.side.isHidden()
     assert nurse.full_name in window.user_label.text()

@@ -49,10 +49,11 @@ def test_it_starts_on_the_login_screen_and_logging_in_opens_the_workspace(
     _login(qtbot, window, doctor.username, STAFF_PASSWORD)
     assert window.workspace is not None
     assert window.stack.currentWidget() is window.workspace
-    assert window.workspace.tabs.count() == 3
-    assert [window.workspace.tabs.tabText(i) for i in range(3)] == [
+    assert window.workspace.tabs.count() == 4
+    assert [window.workspace.tabs.tabText(i) for i in range(4)] == [
         "Bệnh nhân",
         "Sơ đồ giường bệnh",
+        "Điều dưỡng",
         "Xử lý đồng bộ",
     ]
     assert doctor.full_name in window.user_label.text()
@@ -150,7 +151,7 @@ def test_a_chart_opens_once_per_patient(
     assert window.workspace.charts() == []
     # The fixed tabs cannot be closed.
     window.workspace.tabs.tabCloseRequested.emit(0)
-    assert window.workspace.tabs.count() == 3
+    assert window.workspace.tabs.count() == 4
 
 
 def test_the_language_menu_switches_the_whole_window(

@@ -33,6 +33,7 @@ from emr_desktop.ui.chart.view import ChartView
 from emr_desktop.ui.context import AppContext
 from emr_desktop.ui.labels import label
 from emr_desktop.ui.login import LoginScreen
+from emr_desktop.ui.nursing.worklist import WorklistScreen
 from emr_desktop.ui.review import ReviewScreen
 from emr_desktop.ui.search import PatientSearchScreen
 from emr_desktop.ui.syncstatus import SyncStatusBar
@@ -129,10 +130,11 @@ class Workspace(QWidget):
         self.tabs.tabCloseRequested.connect(self._close_tab)
         self.search = PatientSearchScreen(ctx)
         self.ward = WardBoard(ctx)
+        self.nursing = WorklistScreen(ctx)
         self.review = ReviewScreen(ctx)
         # A scan from the serial scanner may open registration while a chart is in front.
         self.search.show_requested.connect(self.show_search)
-        self._fixed: list[QWidget] = [self.search, self.ward, self.review]
+        self._fixed: list[QWidget] = [self.search, self.ward, self.nursing, self.review]
         for screen in self._fixed:
             self.tabs.addTab(screen, "")
             self.tabs.tabBar().setTabButton(
@@ -146,6 +148,7 @@ class Workspace(QWidget):
     def retranslate(self) -> None:
         self.tabs.setTabText(self.tabs.indexOf(self.search), self.tr("Patients"))
         self.tabs.setTabText(self.tabs.indexOf(self.ward), self.tr("Ward board"))
+        self.tabs.setTabText(self.tabs.indexOf(self.nursing), self.tr("Nursing"))
         self.tabs.setTabText(self.tabs.indexOf(self.review), self.tr("Sync review"))
 
     def charts(self) -> list[ChartView]:

@@ -272,16 +272,6 @@
         <source>blood glucose</source>
         <translation>đường huyết</translation>
     </message>
-    <message numerus="yes">
-        <location filename="../../ui/labels.py" line="136" />
-        <source>%n month(s)</source>
-        <translation><numerusform>%n tháng tuổi</numerusform></translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../../ui/labels.py" line="137" />
-        <source>%n year(s)</source>
-        <translation><numerusform>%n tuổi</numerusform></translation>
-    </message>
 </context>
 <context>
     <name>LoginScreen</name>
@@ -339,42 +329,42 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="248" />
+        <location filename="../../ui/main_window.py" line="259" />
         <source>EMR Desktop — electronic medical records</source>
         <translation>Bệnh án điện tử — EMR Desktop</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="249" />
+        <location filename="../../ui/main_window.py" line="260" />
         <source>&amp;Session</source>
         <translation>&amp;Phiên làm việc</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="250" />
+        <location filename="../../ui/main_window.py" line="261" />
         <source>&amp;Language</source>
         <translation>&amp;Ngôn ngữ</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="251" />
+        <location filename="../../ui/main_window.py" line="262" />
         <source>&amp;Lock screen</source>
         <translation>&amp;Khóa màn hình</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="252" />
+        <location filename="../../ui/main_window.py" line="263" />
         <source>Log &amp;out</source>
         <translation>Đăng &amp;xuất</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="253" />
+        <location filename="../../ui/main_window.py" line="264" />
         <source>&amp;Find patient</source>
         <translation>&amp;Tìm bệnh nhân</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="254" />
+        <location filename="../../ui/main_window.py" line="265" />
         <source>&amp;Quit</source>
         <translation>T&amp;hoát</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="265" />
+        <location filename="../../ui/main_window.py" line="276" />
         <source>Signed in: {name} ({role})</source>
         <translation>Người dùng: {name} ({role})</translation>
     </message>
@@ -382,18 +372,23 @@
 <context>
     <name>Workspace</name>
     <message>
-        <location filename="../../ui/main_window.py" line="142" />
+        <location filename="../../ui/main_window.py" line="149" />
         <source>Patients</source>
         <extracomment>How long an information message stays (errors stay until closed or replaced).</extracomment>
         <translation>Bệnh nhân</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="143" />
+        <location filename="../../ui/main_window.py" line="150" />
         <source>Ward board</source>
         <translation>Sơ đồ giường bệnh</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="144" />
+        <location filename="../../ui/main_window.py" line="151" />
+        <source>Nursing</source>
+        <translation>Điều dưỡng</translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="152" />
         <source>Sync review</source>
         <translation>Xử lý đồng bộ</translation>
     </message>
