@@ -166,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
     def open_workstation() -> None:
         window.show()
         ctx.open_store(on_error=lambda error: window.login.show_store_error(i18n.error_text(error)))
+        # While the user types their password: load the screens and the catalogues off
+        # the GUI thread, then move the start-up heap out of the collector's way.
+        ctx.db.submit(_warm_up)
         if args.startup_probe:
             QTimer.singleShot(0, lambda: _probe_done(app, ctx))
         if args.tour:
@@ -188,6 +191,14 @@ def main(argv: list[str] | None = None) -> int:
     code = app.exec()
     ctx.shutdown()
     return code
+
+
+def _warm_up() -> None:
+    from emr_desktop.services.bootstrap import warm_up
+    from emr_desktop.ui.main_window import preload_screens
+
+    preload_screens()
+    warm_up()
 
 
 def _start_tour(window: MainWindow, out_dir: Path) -> None:

@@ -12,15 +12,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QObject, QSettings, Signal
 
-from emr_desktop.services.auth import Session
-from emr_desktop.store.store import Store
 from emr_desktop.ui.i18n import error_text
 from emr_desktop.ui.worker import Callback, Worker
+
+if TYPE_CHECKING:
+    # Imported where used: the login window must be up before SQLAlchemy and Alembic load.
+    from emr_desktop.services.auth import Session
+    from emr_desktop.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +111,8 @@ class AppContext(QObject):
         """Open the encrypted store on the database worker (jobs queued later find it open)."""
 
         def open_it() -> Store:
+            from emr_desktop.store.store import Store
+
             if self.store is None:
                 self.store = Store.open(self.data_dir)
             return self.store

@@ -8,6 +8,8 @@ previous one is closed. The language switch is here too, before anybody has logg
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
@@ -21,10 +23,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from emr_desktop.services import auth
-from emr_desktop.services.auth import Session
 from emr_desktop.ui import i18n
 from emr_desktop.ui.context import AppContext
+
+if TYPE_CHECKING:
+    from emr_desktop.services.auth import Session
+    from emr_desktop.store.store import Store
+
+
+def _log_in(store: Store, username: str, password: str) -> Session:
+    """On the database worker (which also loads the services the first time)."""
+    from emr_desktop.services import auth
+
+    return auth.login(store, username, password)
 
 
 class LoginScreen(QWidget):
@@ -179,7 +190,7 @@ class LoginScreen(QWidget):
         self.sign_in.setEnabled(False)
         self.error.clear()
         self._ctx.submit_with_store(
-            auth.login, username, password, on_done=self._logged_in, on_error=self._failed
+            _log_in, username, password, on_done=self._logged_in, on_error=self._failed
         )
 
     def _logged_in(self, session: Session) -> None:

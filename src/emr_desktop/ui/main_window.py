@@ -11,7 +11,8 @@ stop a busy ward until somebody clicks it.
 
 from __future__ import annotations
 
-from typing import ClassVar
+import importlib
+from typing import TYPE_CHECKING, ClassVar
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -27,17 +28,33 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from emr_desktop.services.auth import Session
 from emr_desktop.ui import i18n
-from emr_desktop.ui.chart.view import ChartView
 from emr_desktop.ui.context import AppContext
 from emr_desktop.ui.labels import label
 from emr_desktop.ui.login import LoginScreen
-from emr_desktop.ui.nursing.worklist import WorklistScreen
-from emr_desktop.ui.review import ReviewScreen
-from emr_desktop.ui.search import PatientSearchScreen
-from emr_desktop.ui.syncstatus import SyncStatusBar
-from emr_desktop.ui.ward import WardBoard
+
+if TYPE_CHECKING:
+    from emr_desktop.services.auth import Session
+    from emr_desktop.ui.chart.view import ChartView
+    from emr_desktop.ui.syncstatus import SyncStatusBar
+
+#: The screens of the workspace, loaded after the login window is up (`preload_screens`):
+#: with them come SQLAlchemy, the services and reportlab, most of the start-up time.
+SCREEN_MODULES = (
+    "emr_desktop.ui.search",
+    "emr_desktop.ui.ward",
+    "emr_desktop.ui.nursing.worklist",
+    "emr_desktop.ui.review",
+    "emr_desktop.ui.chart.view",
+    "emr_desktop.ui.syncstatus",
+)
+
+
+def preload_screens() -> None:
+    """Import the workspace's modules (on the database worker, while the user logs in)."""
+    for name in SCREEN_MODULES:
+        importlib.import_module(name)
+
 
 #: How long an information message stays (errors stay until closed or replaced).
 INFO_MS = 8000
@@ -128,6 +145,11 @@ class Workspace(QWidget):
         self.tabs.setTabsClosable(True)
         self.tabs.setDocumentMode(True)
         self.tabs.tabCloseRequested.connect(self._close_tab)
+        from emr_desktop.ui.nursing.worklist import WorklistScreen
+        from emr_desktop.ui.review import ReviewScreen
+        from emr_desktop.ui.search import PatientSearchScreen
+        from emr_desktop.ui.ward import WardBoard
+
         self.search = PatientSearchScreen(ctx)
         self.ward = WardBoard(ctx)
         self.nursing = WorklistScreen(ctx)
@@ -152,6 +174,8 @@ class Workspace(QWidget):
         self.tabs.setTabText(self.tabs.indexOf(self.review), self.tr("Sync review"))
 
     def charts(self) -> list[ChartView]:
+        from emr_desktop.ui.chart.view import ChartView
+
         return [
             w for i in range(self.tabs.count()) if isinstance(w := self.tabs.widget(i), ChartView)
         ]
@@ -162,6 +186,8 @@ class Workspace(QWidget):
             if chart.patient_id == patient_id:
                 self.tabs.setCurrentWidget(chart)
                 return chart
+        from emr_desktop.ui.chart.view import ChartView
+
         chart = ChartView(self._ctx, patient_id)
         index = self.tabs.addTab(chart, chart.title())
         chart.title_changed.connect(
@@ -205,8 +231,8 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel()
         self.user_label.setObjectName("user_label")
         self.statusBar().addWidget(self.user_label)
-        self.sync_status = SyncStatusBar(ctx)
-        self.statusBar().addPermanentWidget(self.sync_status)
+        #: Built at the first login (it needs the store and the services).
+        self.sync_status: SyncStatusBar | None = None
 
         self.idle = IdleWatcher(ctx)
         application = QApplication.instance()
@@ -292,6 +318,11 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentWidget(self.login)
         else:
             self.messages.hide()
+            if self.sync_status is None:
+                from emr_desktop.ui.syncstatus import SyncStatusBar
+
+                self.sync_status = SyncStatusBar(self.ctx)
+                self.statusBar().addPermanentWidget(self.sync_status)
             self.workspace = Workspace(self.ctx)
             self.stack.addWidget(self.workspace)
             self.stack.setCurrentWidget(self.workspace)
@@ -325,5 +356,6 @@ class MainWindow(QMainWindow):
         application = QApplication.instance()
         if application is not None:
             application.removeEventFilter(self.idle)
-        self.sync_status.stop()
+        if self.sync_status is not None:
+            self.sync_status.stop()
         event.accept()

@@ -272,56 +272,66 @@
         <source>blood glucose</source>
         <translation>đường huyết</translation>
     </message>
+    <message>
+        <location filename="../../ui/labels.py" line="138" />
+        <source>%n month(s)</source>
+        <translation>%n tháng tuổi</translation>
+    </message>
+    <message>
+        <location filename="../../ui/labels.py" line="140" />
+        <source>%n year(s)</source>
+        <translation>%n tuổi</translation>
+    </message>
 </context>
 <context>
     <name>LoginScreen</name>
     <message>
-        <location filename="../../ui/login.py" line="109" />
+        <location filename="../../ui/login.py" line="120" />
         <source>EMR Desktop</source>
         <translation>Bệnh án điện tử</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="110" />
+        <location filename="../../ui/login.py" line="121" />
         <source>&amp;Username</source>
         <translation>&amp;Tên đăng nhập</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="111" />
+        <location filename="../../ui/login.py" line="122" />
         <source>&amp;Password</source>
         <translation>&amp;Mật khẩu</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="112" />
+        <location filename="../../ui/login.py" line="123" />
         <source>&amp;Language</source>
         <translation>&amp;Ngôn ngữ</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="116" />
+        <location filename="../../ui/login.py" line="127" />
         <source>Sign in</source>
         <translation>Đăng nhập</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="116" />
+        <location filename="../../ui/login.py" line="127" />
         <source>Unlock</source>
         <translation>Mở khóa</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="117" />
+        <location filename="../../ui/login.py" line="128" />
         <source>Another user</source>
         <translation>Người khác đăng nhập</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="120" />
+        <location filename="../../ui/login.py" line="131" />
         <source>Locked. {name} can unlock with their password, or another user can sign in.</source>
         <translation>Màn hình đã khóa. {name} nhập mật khẩu để mở khóa, hoặc người khác đăng nhập.</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="124" />
+        <location filename="../../ui/login.py" line="135" />
         <source>Sign in to open patient records.</source>
         <translation>Đăng nhập để mở hồ sơ bệnh án.</translation>
     </message>
     <message>
-        <location filename="../../ui/login.py" line="177" />
+        <location filename="../../ui/login.py" line="188" />
         <source>Enter your username and password.</source>
         <translation>Nhập tên đăng nhập và mật khẩu.</translation>
     </message>
@@ -329,42 +339,43 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../ui/main_window.py" line="259" />
+        <location filename="../../ui/main_window.py" line="285" />
         <source>EMR Desktop — electronic medical records</source>
+        <extracomment>Built at the first login (it needs the store and the services).</extracomment>
         <translation>Bệnh án điện tử — EMR Desktop</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="260" />
+        <location filename="../../ui/main_window.py" line="286" />
         <source>&amp;Session</source>
         <translation>&amp;Phiên làm việc</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="261" />
+        <location filename="../../ui/main_window.py" line="287" />
         <source>&amp;Language</source>
         <translation>&amp;Ngôn ngữ</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="262" />
+        <location filename="../../ui/main_window.py" line="288" />
         <source>&amp;Lock screen</source>
         <translation>&amp;Khóa màn hình</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="263" />
+        <location filename="../../ui/main_window.py" line="289" />
         <source>Log &amp;out</source>
         <translation>Đăng &amp;xuất</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="264" />
+        <location filename="../../ui/main_window.py" line="290" />
         <source>&amp;Find patient</source>
         <translation>&amp;Tìm bệnh nhân</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="265" />
+        <location filename="../../ui/main_window.py" line="291" />
         <source>&amp;Quit</source>
         <translation>T&amp;hoát</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="276" />
+        <location filename="../../ui/main_window.py" line="302" />
         <source>Signed in: {name} ({role})</source>
         <translation>Người dùng: {name} ({role})</translation>
     </message>
@@ -372,23 +383,23 @@
 <context>
     <name>Workspace</name>
     <message>
-        <location filename="../../ui/main_window.py" line="149" />
+        <location filename="../../ui/main_window.py" line="171" />
         <source>Patients</source>
-        <extracomment>How long an information message stays (errors stay until closed or replaced).</extracomment>
+        <extracomment>The screens of the workspace, loaded after the login window is up (`preload_screens`): with them come SQLAlchemy, the services and reportlab, most of the start-up time. How long an information message stays (errors stay until closed or replaced).</extracomment>
         <translation>Bệnh nhân</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="150" />
+        <location filename="../../ui/main_window.py" line="172" />
         <source>Ward board</source>
         <translation>Sơ đồ giường bệnh</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="151" />
+        <location filename="../../ui/main_window.py" line="173" />
         <source>Nursing</source>
         <translation>Điều dưỡng</translation>
     </message>
     <message>
-        <location filename="../../ui/main_window.py" line="152" />
+        <location filename="../../ui/main_window.py" line="174" />
         <source>Sync review</source>
         <translation>Xử lý đồng bộ</translation>
     </message>
