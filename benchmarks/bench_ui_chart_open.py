@@ -87,7 +87,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from emr_desktop.ui import i18n
     from emr_desktop.ui.context import AppContext
+    from emr_desktop.ui.worker import share_the_interpreter
 
+    share_the_interpreter()  # as emr-desktop does at start-up
     app = QApplication.instance() or QApplication(["bench_ui_chart_open"])
     i18n.set_language(i18n.VIETNAMESE)
     with bench_store(patients=args.patients) as store:

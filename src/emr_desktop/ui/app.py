@@ -131,9 +131,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.tour and not args.demo:
         print("--tour cần --demo / --tour needs --demo", file=sys.stderr)
         return 2
-    # The database worker is Python too: hand the interpreter back to the GUI thread every
-    # millisecond (default 5 ms), so typing stays smooth while a query's rows are built.
-    sys.setswitchinterval(0.001)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     data_dir = args.data_dir or default_data_dir(args.demo)
     if args.demo:
@@ -150,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from emr_desktop.ui import i18n
+    from emr_desktop.ui.worker import share_the_interpreter
 
+    share_the_interpreter()
     app = QApplication(sys.argv[:1])
     app.setApplicationName("EMR Desktop")
     app.setOrganizationName("EMR Desktop")
