@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ops", type=int, default=100_000)
     parser.add_argument("--pull-limit", type=int, default=None, help="ops per page")
     args = parser.parse_args(argv)
+    from emr_desktop.services.bootstrap import warm_up
     from emr_desktop.syncclient.engine import sync_once
 
     with temp_dir("emr-bench-pull-") as tmp, live_server(tmp / "server") as server:
@@ -48,25 +49,32 @@ def main(argv: list[str] | None = None) -> int:
             source.close()
             patients *= 2
         load_op_log(server.engine, device, ops)
+        # The ops now live on the server only: a PC does not hold the server's log.
+        count = len(ops)
+        del ops
         pc = new_pc(tmp / "pc", device_number=2)
         client = enroll_pc(pc, server)
         if args.pull_limit:
             client.pull_limit = args.pull_limit
+        # As the program does once started: catalogues loaded, start-up heap frozen.
+        warm_up()
         prepare_s = time.perf_counter() - start
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         report = sync_once(pc.store, client)
-        elapsed = time.perf_counter() - start
-        assert report.pulled == len(ops), (report.pulled, len(ops))
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+        assert report.pulled == count, (report.pulled, count)
         pc.store.close()
         emit(
             {
                 "benchmark": "sync_pull",
-                "ops": len(ops),
+                "ops": count,
                 "server_db": "sqlite",
                 "pull_limit": client.pull_limit,
                 "prepare_s": round(prepare_s, 2),
                 "pull_s": round(elapsed, 3),
-                "ops_per_s": round(len(ops) / elapsed),
+                # CPU of the whole process (PC and server): steadier on a busy machine.
+                "pull_cpu_s": round(cpu, 2),
+                "ops_per_s": round(count / elapsed),
                 "budget_pull_s_at_100000": 10,
             }
         )

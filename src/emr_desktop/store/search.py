@@ -10,7 +10,8 @@ the most recently registered first. Merged-away charts are not listed: their sur
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection
@@ -57,12 +58,42 @@ def index_patient(conn: Connection, pk: int, patient: Patient, *, replace: bool)
     add_name_words(conn, [name])
 
 
+def index_patients(
+    conn: Connection, entries: Sequence[tuple[int, Patient]], *, replace: Iterable[int] = ()
+) -> None:
+    """Add or refresh many patients' entries at once (a pulled page): the entries of the
+    pks in `replace` are dropped first; each pk appears at most once in `entries`."""
+    dropped = [(pk,) for pk in replace]
+    if dropped:
+        conn.exec_driver_sql("DELETE FROM patient_fts WHERE rowid = ?", dropped)
+    rows = [(pk, *index_row(patient)) for pk, patient in entries]
+    insert_rows(conn, "INSERT INTO patient_fts(rowid, name, ident) VALUES ", rows)
+    add_name_words(conn, [name for _, name, _ in rows])
+
+
 def add_name_words(conn: Connection, folded_names: Iterable[str]) -> None:
     """Remember the words of folded names (a word once seen is never forgotten: harmless)."""
     words = {word for name in folded_names for word in fold_tokens(name)}
-    if words:
+    insert_rows(conn, "INSERT OR IGNORE INTO name_word(word) VALUES ", [(w,) for w in words])
+
+
+#: Values bound in one statement at most: SQLite's limit before version 3.32.
+MAX_VARIABLES = 999
+
+
+def insert_rows(conn: Connection, head: str, rows: Sequence[Sequence[Any]]) -> None:
+    """`head` ("INSERT INTO t (a, b) VALUES ") for every row, in order, with many rows per
+    statement: SQLite lets other threads run between statements (and between the rows of
+    an `executemany`), and getting the turn back costs up to a switch interval each time."""
+    if not rows:
+        return
+    width = len(rows[0])
+    per_statement = max(1, MAX_VARIABLES // width)
+    one = "(" + ", ".join("?" * width) + ")"
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
         conn.exec_driver_sql(
-            "INSERT OR IGNORE INTO name_word(word) VALUES (?)", [(w,) for w in words]
+            head + ", ".join([one] * len(chunk)), tuple(chain.from_iterable(chunk))
         )
 
 
