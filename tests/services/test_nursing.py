@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -21,7 +21,7 @@ from emr_desktop.core.records import (
     PrescriptionItem,
     VitalSigns,
 )
-from emr_desktop.core.timeutil import VIETNAM_TZ
+from emr_desktop.core.timeutil import VIETNAM_TZ, utc_now
 from emr_desktop.services import clinical, conflicts, nursing, patients, wards
 from emr_desktop.services.auth import Session
 from emr_desktop.services.nursing import DoseStatus, DoubleDose, NotDue, WrongDrug, WrongPatient
@@ -640,9 +640,16 @@ def test_the_handover_of_a_shift(store: Store, doctor: Session, nurse: Session, 
 def test_new_and_stopped_orders_in_the_handover(
     store: Store, doctor: Session, nurse: Session, ward: Ward
 ) -> None:
-    now = datetime.now(UTC)
+    # The fixture's orders were written moments ago (their creation time is the wall
+    # clock's): a two-hour window around now holds them, whatever the time of day.
+    now = utc_now()  # to the millisecond, as stored
     stop = nursing.stop_medication_order(
-        store, doctor, order_id=ward.early, reason="Hết đau", sign_password=STAFF_PASSWORD
+        store,
+        doctor,
+        order_id=ward.early,
+        reason="Hết đau",
+        sign_password=STAFF_PASSWORD,
+        at=now,
     )
     report = nursing.handover(
         store,
@@ -650,6 +657,7 @@ def test_new_and_stopped_orders_in_the_handover(
         department_id=ward.department_id,
         start=now - timedelta(hours=1),
         end=now + timedelta(hours=1),
+        now=now,
     )
     mine = report.patients[0]
     assert {o.order_id for o in mine.new_orders} == {

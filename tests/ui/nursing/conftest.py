@@ -1,9 +1,17 @@
-"""A ward with two admitted patients and medication orders due now, for the nursing GUI."""
+"""A ward with two admitted patients and medication orders due now, for the nursing GUI.
+
+"Now" is not the wall clock: every test here runs with the nursing screens' clock
+(`emr_desktop.ui.nursing.clock`) pinned by the autouse `clock` fixture — by default to 10:00
+Vietnam time today, far from the shift changes (07:00, 14:00, 21:00) and from midnight — and
+the orders, the doses selected and recorded and the MAR day are all taken at that moment.
+So no test depends on the minute, the shift or the day it runs in. A test may pin another
+time of day by parametrizing `clock` indirectly with "HH:MM:SS".
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import pytest
@@ -13,7 +21,9 @@ from emr_desktop.core.records import EncounterKind, Patient
 from emr_desktop.core.timeutil import VIETNAM_TZ
 from emr_desktop.services import clinical, nursing, patients, wards
 from emr_desktop.services.auth import Session
+from emr_desktop.services.nursing import ScheduledDose
 from emr_desktop.store.store import Store
+from emr_desktop.ui import nursing as nursing_ui
 
 #: Formulary codes (the bundled catalogue): injections given on the ward.
 CEFTRIAXONE = "T0040"  # Ceftriaxon 1 g, lọ, iv
@@ -32,9 +42,42 @@ class Ward:
     second_stay: str
 
 
+#: The default time of day of the pinned clock.
+PINNED_TIME = "10:00:00"
+
+
+class PinnedClock:
+    """The nursing screens' clock, stopped at `moment` (an aware datetime)."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    @property
+    def day(self) -> date:
+        """The local (Vietnam) date of the pinned moment."""
+        return self.moment.astimezone(VIETNAM_TZ).date()
+
+    def pin(self, day: date, time_of_day: str = PINNED_TIME) -> None:
+        """Stop the clock at `time_of_day` ("HH:MM:SS", Vietnam time) of `day`."""
+        self.moment = datetime.combine(day, time.fromisoformat(time_of_day), VIETNAM_TZ)
+
+
+@pytest.fixture(autouse=True)
+def clock(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> PinnedClock:
+    """Pin the nursing screens' clock: today (Vietnam time) at `PINNED_TIME`, or at the time
+    of day the test parametrizes `clock` with (indirectly)."""
+    pinned = PinnedClock(datetime.now(VIETNAM_TZ))
+    pinned.pin(pinned.day, getattr(request, "param", PINNED_TIME))
+    monkeypatch.setattr(nursing_ui, "clock", pinned)
+    return pinned
+
+
 def now_clock() -> str:
-    """The current minute in Vietnam time: an order at this time is due now."""
-    return datetime.now(VIETNAM_TZ).strftime("%H:%M")
+    """The minute of the pinned clock, Vietnam time: an order at this time is due now."""
+    return nursing_ui.now().astimezone(VIETNAM_TZ).strftime("%H:%M")
 
 
 def _admit(store: Store, doctor: Session, department_id: str, bed: str, name: str) -> tuple:
@@ -64,7 +107,7 @@ def order(
     as_needed: bool = False,
     dose: str = "1",
 ) -> str:
-    """A signed medication order starting today; returns its event id."""
+    """A signed medication order starting on the pinned day; returns its event id."""
     event = nursing.order_medication(
         store,
         doctor,
@@ -72,7 +115,7 @@ def order(
         drug_code=drug_code,
         dose=Decimal(dose),
         times=times or ((now_clock(),) if not as_needed else ()),
-        start_date=datetime.now(VIETNAM_TZ).date(),
+        start_date=nursing_ui.today(),
         days=3,
         as_needed=as_needed,
         sign_password=STAFF_PASSWORD,
@@ -81,7 +124,7 @@ def order(
 
 
 @pytest.fixture
-def ward(store: Store, admin: Session, doctor: Session) -> Ward:
+def ward(store: Store, admin: Session, doctor: Session, clock: PinnedClock) -> Ward:
     department = wards.add_department(store, admin, code="NOI", name="Khoa Nội tổng hợp")
     for bed in ("G1", "G2"):
         wards.add_bed(store, admin, department_id=department.id, code=bed)
@@ -96,13 +139,43 @@ def ward(store: Store, admin: Session, doctor: Session) -> Ward:
 def administrations(
     store: Store, session: Session, patient_id: str
 ) -> list[nursing.Administration]:
-    """Every administration recorded today for the patient, read back from the store."""
+    """Every administration recorded on the pinned day for the patient, read back from the
+    store."""
     grid = nursing.mar_grid(
-        store, session, patient_id=patient_id, day=datetime.now(VIETNAM_TZ).date()
+        store, session, patient_id=patient_id, day=nursing_ui.today(), now=nursing_ui.now()
     )
     found = [a for row in grid.rows for cell in row.cells for a in cell.administrations]
     found += [a for row in grid.rows for a in row.prn]
     return found
+
+
+def select_dose(store: Store, session: Session, patient_id: str, drug_code: str) -> ScheduledDose:
+    """The dose of `drug_code` to give the patient at the pinned moment."""
+    return nursing.select_dose(
+        store, session, patient_id=patient_id, drug_code_or_barcode=drug_code, now=nursing_ui.now()
+    )
+
+
+def record(
+    store: Store,
+    session: Session,
+    dose: ScheduledDose,
+    outcome: str = "given",
+    *,
+    reason: str | None = None,
+    override_reason: str | None = None,
+) -> None:
+    """Record `dose` (as the service would from another screen) at the pinned moment."""
+    nursing.record_administration(
+        store,
+        session,
+        order_id=dose.order_id,
+        scheduled_for=dose.due_at,
+        outcome=outcome,
+        reason=reason,
+        override_reason=override_reason,
+        at=nursing_ui.now(),
+    )
 
 
 def audit_actions(store: Store, action: str) -> int:

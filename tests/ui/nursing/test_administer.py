@@ -9,11 +9,17 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from tests.conftest import STAFF_PASSWORD
 from tests.ui.conftest import logged_in, settle
-from tests.ui.nursing.conftest import CEFTRIAXONE, Ward, administrations, audit_actions
+from tests.ui.nursing.conftest import (
+    CEFTRIAXONE,
+    Ward,
+    administrations,
+    audit_actions,
+    record,
+    select_dose,
+)
 from tests.ui.support import type_text
 
 from emr_desktop.core.records import AdministrationOutcome
-from emr_desktop.services import nursing
 from emr_desktop.services.auth import Session
 from emr_desktop.services.nursing import ScheduledDose
 from emr_desktop.store.store import Store
@@ -23,9 +29,7 @@ from emr_desktop.ui.nursing.administer import AdministrationPanel
 
 
 def _dose(store: Store, nurse: Session, ward: Ward, drug_code: str = CEFTRIAXONE) -> ScheduledDose:
-    return nursing.select_dose(
-        store, nurse, patient_id=ward.first.id, drug_code_or_barcode=drug_code
-    )
+    return select_dose(store, nurse, ward.first.id, drug_code)
 
 
 def _panel(
@@ -109,13 +113,7 @@ def test_a_second_record_of_the_dose_is_refused_then_overridden_with_a_reason(
     qtbot: QtBot, ctx: AppContext, store: Store, nurse: Session, ward: Ward
 ) -> None:
     dose = _dose(store, nurse, ward)
-    nursing.record_administration(
-        store,
-        nurse,
-        order_id=dose.order_id,
-        scheduled_for=dose.due_at,
-        outcome="given",
-    )
+    record(store, nurse, dose)
     panel = _panel(qtbot, ctx, nurse, dose)
     _record(qtbot, ctx, panel)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 import pytest
 from PySide6.QtCore import Qt
@@ -10,15 +10,21 @@ from PySide6.QtGui import QGuiApplication
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from tests.ui.conftest import logged_in, settle
-from tests.ui.nursing.conftest import CEFTRIAXONE, GENTAMICIN, Ward
+from tests.ui.nursing.conftest import (
+    CEFTRIAXONE,
+    GENTAMICIN,
+    PinnedClock,
+    Ward,
+    record,
+    select_dose,
+)
 
 from emr_desktop.core.timeutil import VIETNAM_TZ
-from emr_desktop.services import nursing
 from emr_desktop.services.auth import Session
 from emr_desktop.store.store import Store
 from emr_desktop.ui import i18n
 from emr_desktop.ui.context import AppContext
-from emr_desktop.ui.nursing.handover import HandoverModel, HandoverView, shift_bounds
+from emr_desktop.ui.nursing.handover import HandoverModel, HandoverView, shift_bounds, shift_title
 
 
 def _at(text: str) -> datetime:
@@ -54,15 +60,8 @@ def test_the_handover_counts_each_patients_doses_and_copies_as_text(
         (ward.first, CEFTRIAXONE, "given"),
         (ward.second, GENTAMICIN, "held"),
     ):
-        dose = nursing.select_dose(store, nurse, patient_id=patient.id, drug_code_or_barcode=drug)
-        nursing.record_administration(
-            store,
-            nurse,
-            order_id=dose.order_id,
-            scheduled_for=dose.due_at,
-            outcome=outcome,
-            reason=None if outcome == "given" else "Bệnh nhân nôn",
-        )
+        dose = select_dose(store, nurse, patient.id, drug)
+        record(store, nurse, dose, outcome, reason=None if outcome == "given" else "Bệnh nhân nôn")
     view = HandoverView(logged_in(ctx, nurse))
     qtbot.addWidget(view)
     view.show()
@@ -91,7 +90,7 @@ def test_the_handover_counts_each_patients_doses_and_copies_as_text(
 
 
 def test_stepping_to_the_previous_shift(
-    qtbot: QtBot, ctx: AppContext, nurse: Session, ward: Ward
+    qtbot: QtBot, ctx: AppContext, nurse: Session, ward: Ward, clock: PinnedClock
 ) -> None:
     view = HandoverView(logged_in(ctx, nurse))
     qtbot.addWidget(view)
@@ -103,5 +102,51 @@ def test_stepping_to_the_previous_shift(
     view.previous_button.click()
     settle(qtbot, ctx)
     assert view.offset == -1
-    assert view.bounds()[1] == shift_bounds(datetime.now(VIETNAM_TZ))[0]
+    assert view.bounds()[1] == shift_bounds(clock.moment)[0]
     assert view.next_button.isEnabled()
+
+
+@pytest.mark.parametrize(
+    ("clock", "start", "end"),
+    [
+        ("06:59:59", "-1 21:00", "0 07:00"),
+        ("07:00:00", "0 07:00", "0 14:00"),
+        ("13:59:59", "0 07:00", "0 14:00"),
+        ("20:59:59", "0 14:00", "0 21:00"),
+        ("21:00:00", "0 21:00", "1 07:00"),
+        ("23:59:59", "0 21:00", "1 07:00"),
+        ("00:00:00", "-1 21:00", "0 07:00"),
+    ],
+    indirect=["clock"],
+)
+def test_the_shift_shown_is_the_one_in_progress_on_the_nursing_clock(
+    qtbot: QtBot,
+    ctx: AppContext,
+    store: Store,
+    nurse: Session,
+    ward: Ward,
+    clock: PinnedClock,
+    start: str,
+    end: str,
+) -> None:
+    """The screen reads the shift from the nursing clock, not the wall clock: pinned a second
+    before (or at) a shift change or midnight, it shows that shift with its doses."""
+
+    def local(text: str) -> datetime:
+        days, clock_time = text.split()
+        day = clock.day + timedelta(days=int(days))
+        return datetime.combine(day, time.fromisoformat(clock_time), VIETNAM_TZ)
+
+    dose = select_dose(store, nurse, ward.first.id, CEFTRIAXONE)  # ordered at the pinned minute
+    record(store, nurse, dose)
+    view = HandoverView(logged_in(ctx, nurse))
+    qtbot.addWidget(view)
+    view.show()
+    view.set_department(ward.department_id)
+    settle(qtbot, ctx)
+
+    assert view.bounds() == (local(start), local(end))
+    assert view.shift.text().endswith(shift_title(local(start), local(end)))
+    model = view.model
+    rows = {model.index(r, HandoverModel.BED).data(): r for r in range(model.rowCount())}
+    assert model.index(rows["G1"], HandoverModel.GIVEN).data() == "1"

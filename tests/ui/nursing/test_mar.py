@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from tests.ui.conftest import logged_in, settle
-from tests.ui.nursing.conftest import CEFTRIAXONE, PARACETAMOL, Ward
+from tests.ui.nursing.conftest import (
+    CEFTRIAXONE,
+    PARACETAMOL,
+    PinnedClock,
+    Ward,
+    record,
+    select_dose,
+)
 
-from emr_desktop.core.timeutil import VIETNAM_TZ
-from emr_desktop.services import nursing
 from emr_desktop.services.auth import Session
 from emr_desktop.store.store import Store
 from emr_desktop.ui import i18n
@@ -50,18 +55,10 @@ def test_given_and_as_needed_doses_show_in_the_grid(
     (column,) = [c for c in range(1, len(model.times) + 1) if model.cell_at(ceftriaxone, c)]
     assert model.index(ceftriaxone, column).data() == "đến giờ"
 
-    dose = nursing.select_dose(
-        store, nurse, patient_id=ward.first.id, drug_code_or_barcode=CEFTRIAXONE
-    )
-    nursing.record_administration(
-        store, nurse, order_id=dose.order_id, scheduled_for=dose.due_at, outcome="given"
-    )
-    prn = nursing.select_dose(
-        store, nurse, patient_id=ward.first.id, drug_code_or_barcode=PARACETAMOL
-    )
-    nursing.record_administration(
-        store, nurse, order_id=prn.order_id, scheduled_for=None, outcome="given"
-    )
+    record(store, nurse, select_dose(store, nurse, ward.first.id, CEFTRIAXONE))
+    prn = select_dose(store, nurse, ward.first.id, PARACETAMOL)
+    assert prn.due_at is None
+    record(store, nurse, prn)
     ctx.data_changed.emit(CHART, ward.first.id)
     settle(qtbot, ctx)
 
@@ -75,9 +72,12 @@ def test_given_and_as_needed_doses_show_in_the_grid(
     qtmodeltester.check(model)
 
 
-def test_day_navigation(qtbot: QtBot, ctx: AppContext, nurse: Session, ward: Ward) -> None:
+def test_day_navigation(
+    qtbot: QtBot, ctx: AppContext, nurse: Session, ward: Ward, clock: PinnedClock
+) -> None:
     view = _view(qtbot, ctx, nurse, ward.first.id)
-    today = datetime.now(VIETNAM_TZ).date()
+    today = clock.day
+    assert view.current_day() == today
 
     view.previous_button.click()
     settle(qtbot, ctx)

@@ -17,14 +17,18 @@ from tests.ui.conftest import logged_in, settle
 from tests.ui.nursing.conftest import (
     CEFTRIAXONE,
     GENTAMICIN,
+    PinnedClock,
     Ward,
     administrations,
     order,
+    record,
+    select_dose,
 )
 from tests.ui.support import press_enter, type_keys, type_text
 from tests.ui.test_scanner import VirtualPort
 
 from emr_desktop.core.records import EncounterKind
+from emr_desktop.core.timeutil import VIETNAM_TZ
 from emr_desktop.services import chart, clinical, nursing, patients, prescribing
 from emr_desktop.services.auth import Session
 from emr_desktop.services.prescribing import ItemRequest
@@ -277,7 +281,13 @@ def test_vital_signs_recorded_at_the_booth(
 
 
 def test_the_booth_lists_outpatient_injections(
-    qtbot: QtBot, ctx: AppContext, store: Store, doctor: Session, nurse: Session, ward: Ward
+    qtbot: QtBot,
+    ctx: AppContext,
+    store: Store,
+    doctor: Session,
+    nurse: Session,
+    ward: Ward,
+    clock: PinnedClock,
 ) -> None:
     patient = patients.register_patient(
         store, doctor, full_name="Lê Văn Cường", sex="male", date_of_birth="1980"
@@ -285,7 +295,7 @@ def test_the_booth_lists_outpatient_injections(
     visit = clinical.start_encounter(
         store, doctor, patient_id=patient.id, kind=EncounterKind.OUTPATIENT
     )
-    prescribing.prescribe(
+    prescription = prescribing.prescribe(
         store,
         doctor,
         patient_id=patient.id,
@@ -293,6 +303,9 @@ def test_the_booth_lists_outpatient_injections(
         items=[ItemRequest(drug_code=GENTAMICIN, dose=Decimal(1), times_per_day=1, days=3)],
         sign_password=STAFF_PASSWORD,
     )
+    # A booth course runs from the day the prescription was written (by the wall clock):
+    # look at the booth on that day, at the pinned time of day.
+    clock.pin(prescription.effective_at.astimezone(VIETNAM_TZ).date())
     screen = _screen(qtbot, ctx, nurse, ward)
     screen.set_mode(BOOTH_MODE)
     settle(qtbot, ctx)
@@ -331,18 +344,9 @@ def test_a_serial_scanner_of_the_booth_works_like_the_scan_box(
 def test_a_dose_recorded_twice_stands_out(
     qtbot: QtBot, ctx: AppContext, store: Store, nurse: Session, ward: Ward
 ) -> None:
-    dose = nursing.select_dose(
-        store, nurse, patient_id=ward.second.id, drug_code_or_barcode=GENTAMICIN
-    )
+    dose = select_dose(store, nurse, ward.second.id, GENTAMICIN)
     for override in (None, "Ghi từ máy buồng tiêm khi mất mạng"):
-        nursing.record_administration(
-            store,
-            nurse,
-            order_id=dose.order_id,
-            scheduled_for=dose.due_at,
-            outcome="given",
-            override_reason=override,
-        )
+        record(store, nurse, dose, override_reason=override)
     screen = _screen(qtbot, ctx, nurse, ward)
     row = next(
         r for r in range(screen.model.rowCount()) if screen.model.dose_at(r).drug_code == GENTAMICIN

@@ -2,25 +2,71 @@
 wristband and then the drug, the medication administration record (MAR), the shift
 handover and wristband printing (issue 5).
 
-What the screens share lives here: the names and colours of a dose's status, and how a dose,
-its time and an injection site are written. Colours are chosen for a booth screen read from
-a step away: white on red for overdue, black on amber for due now.
+What the screens share lives here: the clock they read the time from, the names and colours
+of a dose's status, and how a dose, its time and an injection site are written. Colours are
+chosen for a booth screen read from a step away: white on red for overdue, black on amber for
+due now.
+
+One clock
+---------
+Every nursing screen asks `now()` (never `datetime.now`) what time it is — which doses are
+due, which shift is in progress, which day the MAR opens on, when a dose was given unless
+the nurse changes it — and passes that moment to the services explicitly (`now=`, `at=`),
+so that a list and what is recorded from it agree on the time. `now()` reads `clock`, the
+system's clock; tests replace `clock` with a fixed moment (`monkeypatch.setattr`) so that
+nothing they check depends on the minute, the shift or the day they happen to run in.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, QDateTime, QTime
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication, QDateTimeEdit, QLabel, QWidget
 
-from emr_desktop.core.timeutil import VIETNAM_TZ
+from emr_desktop.core.timeutil import VIETNAM_TZ, require_aware, utc_now
 from emr_desktop.services.nursing import DoseStatus
 from emr_desktop.services.prescribing import format_amount
 
 CONTEXT = "Nursing"
+
+#: Where the nursing screens read the time from: a function returning an aware datetime.
+#: The system's clock; tests pin it to a fixed moment (see `now`).
+clock: Callable[[], datetime] = utc_now
+
+
+def now() -> datetime:
+    """The current moment for the nursing screens, aware UTC (read from `clock`)."""
+    return require_aware(clock(), "now")
+
+
+def today() -> date:
+    """The local (Vietnam) date of `now()`."""
+    return now().astimezone(VIETNAM_TZ).date()
+
+
+def reset_moment(edit: QDateTimeEdit) -> None:
+    """Set a `chart.banner.moment_edit` field to `now()` (Vietnam time, to the minute),
+    the latest it accepts being a minute later."""
+    local = now().astimezone(VIETNAM_TZ)
+    shown = QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
+    edit.setMaximumDateTime(shown.addSecs(60))
+    edit.setDateTime(shown)
+
+
+def edited_moment(edit: QDateTimeEdit) -> datetime:
+    """The moment a field set by `reset_moment` shows, as an aware datetime: left at the
+    minute of `now()`, it means `now()` to the second."""
+    value: datetime = edit.dateTime().toPython()  # type: ignore[assignment]
+    chosen = value.replace(tzinfo=VIETNAM_TZ)
+    current = now().astimezone(VIETNAM_TZ)
+    if chosen == current.replace(second=0, microsecond=0):
+        return current
+    return chosen
+
 
 #: Point size of the worklist and the administration panel: readable from a step away.
 LARGE_POINT_SIZE = 15

@@ -3,7 +3,8 @@
 It opens once the wristband and then the drug were scanned (or a dose was chosen on the
 worklist). Given is the usual answer and the default, with the ordered dose filled in; a
 smaller amount is a partial dose. Anything but given needs a reason. The time defaults to
-now and cannot be in the future; the nurse is whoever is logged in.
+now (the nursing screens' `clock`) and cannot be in the future; the nurse is whoever is
+logged in.
 
 A second record of the same dose, or a dose given too soon after the last one, is refused
 by the service (`DoubleDose`). The panel then shows why, in red, and offers to record it
@@ -37,7 +38,7 @@ from emr_desktop.core.records import AdministrationOutcome, ClinicalEvent
 from emr_desktop.services import nursing
 from emr_desktop.services.nursing import DoubleDose, ScheduledDose
 from emr_desktop.ui import context, i18n
-from emr_desktop.ui.chart.banner import edited_moment, moment_edit, reset_moment
+from emr_desktop.ui.chart.banner import moment_edit
 from emr_desktop.ui.chart.prescriptions import parse_dose, route_name
 from emr_desktop.ui.context import AppContext
 from emr_desktop.ui.i18n import error_text
@@ -46,7 +47,9 @@ from emr_desktop.ui.nursing import (
     alert_label,
     amount_text,
     clock_text,
+    edited_moment,
     larger_font,
+    reset_moment,
     show_alert,
     site_name,
     status_name,
@@ -163,6 +166,7 @@ class AdministrationPanel(QWidget):
         self.reason_error = _error_label("reason_error")
         self.at = moment_edit()
         self.at.setObjectName("administered_at")
+        reset_moment(self.at)
         self.nurse = QLabel()
         self.nurse.setObjectName("administering_nurse")
         self.password = QLineEdit()

@@ -46,7 +46,7 @@ from emr_desktop.store.store import Store
 from emr_desktop.ui import i18n
 from emr_desktop.ui.context import CHART, SYNC, WARD, AppContext
 from emr_desktop.ui.labels import label
-from emr_desktop.ui.nursing import amount_text, clock_text
+from emr_desktop.ui.nursing import amount_text, clock_text, now
 
 #: Local start of each shift, in the order of the day.
 SHIFT_STARTS = (time(7, 0), time(14, 0), time(21, 0))
@@ -127,11 +127,19 @@ def vitals_text(vitals: VitalSigns | None) -> str:
 
 
 def read_handover(
-    store: Store, session: Session, *, department_id: str, start: datetime, end: datetime
+    store: Store,
+    session: Session,
+    *,
+    department_id: str,
+    start: datetime,
+    end: datetime,
+    now: datetime | None = None,
 ) -> tuple[Handover, dict[str, str]]:
-    """The handover (on the database worker) and the drug names of its as-needed orders
-    (an as-needed administration names its order only)."""
-    found = nursing.handover(store, session, department_id=department_id, start=start, end=end)
+    """The handover as it stands at `now` (on the database worker) and the drug names of its
+    as-needed orders (an as-needed administration names its order only)."""
+    found = nursing.handover(
+        store, session, department_id=department_id, start=start, end=end, now=now
+    )
     wanted = {a.order_id for p in found.patients for a in p.prn_given}
     names: dict[str, str] = {}
     if wanted:
@@ -337,8 +345,9 @@ class HandoverView(QWidget):
         self.model.retranslate()
         self._show()
 
-    def bounds(self) -> tuple[datetime, datetime]:
-        return shift_bounds(datetime.now(VIETNAM_TZ), self.offset)
+    def bounds(self, at: datetime | None = None) -> tuple[datetime, datetime]:
+        """The shift shown (`offset` from the one in progress at `at`, default `now()`)."""
+        return shift_bounds(now() if at is None else at, self.offset)
 
     def set_department(self, department_id: str | None) -> None:
         if department_id == self.department_id:
@@ -366,12 +375,14 @@ class HandoverView(QWidget):
         if department_id is None or self._ctx.session is None:
             return
         self._stale = False
-        start, end = self.bounds()
+        moment = now()
+        start, end = self.bounds(moment)
         self._ctx.call(
             read_handover,
             department_id=department_id,
             start=start,
             end=end,
+            now=moment,
             on_done=lambda found: self._show_handover(department_id, start, *found),
             key="nursing-handover",
             owner=self,

@@ -37,10 +37,17 @@ from PySide6.QtWidgets import (
 from emr_desktop.services import nursing
 from emr_desktop.services.nursing import Administration, DoseStatus, MarCell, MarGrid, MarRow
 from emr_desktop.ui import i18n
-from emr_desktop.ui.chart.banner import today_in_vietnam
 from emr_desktop.ui.chart.prescriptions import route_name
 from emr_desktop.ui.context import CHART, SYNC, AppContext
-from emr_desktop.ui.nursing import STATUS_COLOURS, amount_text, clock_text, site_name, status_name
+from emr_desktop.ui.nursing import (
+    STATUS_COLOURS,
+    amount_text,
+    clock_text,
+    now,
+    site_name,
+    status_name,
+    today,
+)
 
 _CONTEXT = "MarModel"
 _Index = QModelIndex | QPersistentModelIndex
@@ -236,7 +243,7 @@ class MarView(QWidget):
         self.day.setObjectName("mar_day")
         self.day.setDisplayFormat("dd/MM/yyyy")
         self.day.setCalendarPopup(True)
-        self._set_day(today_in_vietnam())
+        self._set_day(today())
         self.status = QLabel()
         self.status.setObjectName("mar_status")
         self.status.setWordWrap(True)
@@ -267,7 +274,7 @@ class MarView(QWidget):
 
         self.previous_button.clicked.connect(lambda: self.step_day(-1))
         self.next_button.clicked.connect(lambda: self.step_day(1))
-        self.today_button.clicked.connect(lambda: self.set_day(today_in_vietnam()))
+        self.today_button.clicked.connect(lambda: self.set_day(today()))
         self.day.dateChanged.connect(self.on_day_changed)
         ctx.data_changed.connect(self.on_data_changed)
         i18n.watch_language(self, self.retranslate)
@@ -315,7 +322,7 @@ class MarView(QWidget):
         self.grid = None
         self.model.set_grid(None)
         self.day.blockSignals(True)
-        self._set_day(today_in_vietnam())
+        self._set_day(today())
         self.day.blockSignals(False)
         self._stale = True
         self._show_status()
@@ -336,6 +343,7 @@ class MarView(QWidget):
             nursing.mar_grid,
             patient_id=patient_id,
             day=day,
+            now=now(),
             on_done=lambda grid: self._show_grid(patient_id, day, grid),
             key=f"mar-{id(self)}",
             owner=self,

@@ -76,7 +76,6 @@ from emr_desktop.services.nursing import (
     WrongDrug,
 )
 from emr_desktop.ui import i18n
-from emr_desktop.ui.chart.banner import today_in_vietnam
 from emr_desktop.ui.chart.prescriptions import route_name
 from emr_desktop.ui.chart.vitals import VitalsTab
 from emr_desktop.ui.context import CHART, SYNC, WARD, AppContext
@@ -88,8 +87,10 @@ from emr_desktop.ui.nursing import (
     amount_text,
     clock_text,
     larger_font,
+    now,
     show_alert,
     status_name,
+    today,
 )
 from emr_desktop.ui.nursing.administer import AdministrationPanel
 from emr_desktop.ui.nursing.handover import HandoverView
@@ -184,15 +185,12 @@ class WorklistModel(QAbstractTableModel):
             )
 
     def _texts(self) -> list[tuple[str, ...]]:
-        today = today_in_vietnam()
-        return [self._row_text(dose, today) for dose in self._doses]
+        day = today()
+        return [self._row_text(dose, day) for dose in self._doses]
 
     @staticmethod
-    def _row_text(dose: ScheduledDose, today: date) -> tuple[str, ...]:
-        if dose.as_needed:
-            time = status_name(DoseStatus.AS_NEEDED)
-        else:
-            time = clock_text(dose.due_at, today)
+    def _row_text(dose: ScheduledDose, day: date) -> tuple[str, ...]:
+        time = status_name(DoseStatus.AS_NEEDED) if dose.as_needed else clock_text(dose.due_at, day)
         status = status_name(dose.status)
         if dose.double_dose:
             given = sum(1 for a in dose.administrations if a.outcome == DoseStatus.GIVEN)
@@ -557,6 +555,7 @@ class WorklistScreen(QWidget):
             nursing.worklist,
             department_id=department_id,
             booth=mode == BOOTH_MODE,
+            now=now(),
             on_done=lambda doses: self._show_doses((mode, department_id), doses),
             key="nursing-worklist",
             owner=self,
@@ -736,6 +735,7 @@ class WorklistScreen(QWidget):
             nursing.select_dose,
             patient_id=patient_id,
             drug_code_or_barcode=code,
+            now=now(),
             on_done=self._dose_selected,
             on_error=self._refuse,
             owner=self,
