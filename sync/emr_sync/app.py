@@ -13,6 +13,7 @@ Besides enroll, push, pull and health (see `core/wire.py`), for enrolled devices
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import zlib
@@ -20,8 +21,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from sqlalchemy import Engine
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import Engine, select
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
@@ -29,7 +30,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from emr_desktop.core.errors import EmrError
 from emr_desktop.core.wire import PROTOCOL_VERSION, SUPPORTED_PROTOCOLS, Op
 from emr_sync import admin, ingest, patients
-from emr_sync.db import open_database, read_transaction
+from emr_sync.db import op_log, open_database, read_transaction
 from emr_sync.errors import ApiError
 from emr_sync.settings import Settings
 
@@ -112,20 +113,19 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         return result.to_wire()
 
     @app.get("/v1/pull")
-    async def pull(request: Request) -> dict[str, Any]:
+    async def pull(request: Request) -> Response:
         device = await _authenticate(request, engine)
         params = request.query_params
         if "protocol" in params:
             _check_protocol(_int_param(params.get("protocol"), "protocol", 0, 10**6, None))
         after = _int_param(params.get("after"), "after", 0, 2**62, 0)
         limit = _int_param(params.get("limit"), "limit", 1, MAX_PULL_LIMIT, DEFAULT_PULL_LIMIT)
-        result = await run_in_threadpool(ingest.pull, engine, device, after, limit)
-        return {
-            "ops": result.ops,
-            "next": result.next,
-            "more": result.more,
-            "server_time_ms": ingest.wall_ms(),
-        }
+        gzipped = "gzip" in request.headers.get("accept-encoding", "")
+        body = await run_in_threadpool(pull_answer, engine, device, after, limit, gzipped)
+        headers = {"Vary": "Accept-Encoding"}
+        if gzipped:
+            headers["Content-Encoding"] = "gzip"
+        return Response(body, media_type="application/json", headers=headers)
 
     @app.get("/v1/duplicates")
     async def duplicates(request: Request) -> dict[str, Any]:
@@ -141,6 +141,69 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         return {"patients": found}
 
     return app
+
+
+#: A JSON string literal (UTF-8 kept as is, as the rest of the answer).
+_json_str = json.JSONEncoder(ensure_ascii=False).encode
+#: gzip level of a pull answer: 9 takes 2.5 times as long as 6 for about 6 % fewer bytes.
+PULL_GZIP_LEVEL = 6
+
+
+def pull_answer(
+    engine: Engine, device: ingest.DeviceIdentity, after: int, limit: int, gzipped: bool
+) -> bytes:
+    """The body of `/v1/pull` (see `core.wire`): `ingest.pull`'s page, written straight
+    from the op log. `fields` and `base` are stored as JSON text and go out as stored,
+    never decoded and encoded again; compressed here, in the worker thread, when the
+    device accepts gzip."""
+    with read_transaction(engine) as conn:
+        rows = conn.execute(
+            select(
+                op_log.c.seq,
+                op_log.c.op_id,
+                op_log.c.device_id,
+                op_log.c.device_seq,
+                op_log.c.kind,
+                op_log.c.record_id,
+                op_log.c.fields,
+                op_log.c.hlc,
+                op_log.c.base,
+                op_log.c.user_id,
+                op_log.c.created_at,
+            )
+            .where(op_log.c.facility_id == device.facility_id, op_log.c.seq > after)
+            .order_by(op_log.c.seq)
+            .limit(limit + 1)
+        ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    ops = ",".join(
+        f'{{"seq":{int(seq)},"op_id":{_json_str(op_id)},"device_id":{_json_str(device_id)},'
+        f'"device_seq":{int(device_seq)},"kind":{_json_str(kind)},'
+        f'"record_id":{_json_str(record_id)},"fields":{fields},"hlc":{_json_str(hlc)},'
+        f'"base":{base},"user_id":{"null" if user_id is None else _json_str(user_id)},'
+        f'"created_at":{_json_str(created_at)}}}'
+        for (
+            seq,
+            op_id,
+            device_id,
+            device_seq,
+            kind,
+            record_id,
+            fields,
+            hlc,
+            base,
+            user_id,
+            created_at,
+        ) in rows
+        if device_id != device.id
+    )
+    cursor = int(rows[-1].seq) if rows else after
+    body = (
+        f'{{"ops":[{ops}],"next":{cursor},"more":{"true" if more else "false"},'
+        f'"server_time_ms":{ingest.wall_ms()}}}'
+    ).encode()
+    return gzip.compress(body, compresslevel=PULL_GZIP_LEVEL, mtime=0) if gzipped else body
 
 
 def _open_duplicates(engine: Engine, device: ingest.DeviceIdentity) -> list[dict[str, Any]]:

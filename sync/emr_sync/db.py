@@ -29,6 +29,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     create_engine,
     event,
 )
@@ -192,9 +193,139 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+#: Built once: `json.dumps` with options builds an encoder per call, and a push dumps
+#: several values per op.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def dumps(value: Any) -> str:
     """Canonical JSON text for a JSON column."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _ENCODER.encode(value)
+
+
+class Bulk:
+    """Writes of many rows, queued, then sent together by `run` in the order queued.
+
+    On PostgreSQL each statement carries its rows as arrays (`unnest`, sent in binary: the
+    text format escapes every JSON quote, slowly) and every statement goes in one pipeline:
+    one wait for all of them instead of one each. Elsewhere each statement runs as an
+    executemany. `rows` are dicts keyed by column name, every row with the same keys.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._postgresql = conn.dialect.name == "postgresql"
+        self._queued: list[tuple[str, Any, Any]] = []
+
+    def insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Insert `rows` (every column of `table` named)."""
+        if rows:
+            self._queued.append(("insert", table, rows))
+
+    def update(self, table: Table, keys: list[str], rows: list[dict[str, Any]]) -> None:
+        """Update the rows found by their `keys` columns to their other columns in `rows`."""
+        if rows:
+            self._queued.append(("update", table, (keys, rows)))
+
+    def delete(self, table: Table, column: str, values: list[Any]) -> None:
+        """Delete the rows whose `column` is one of `values`."""
+        if values:
+            self._queued.append(("delete", table, (column, values)))
+
+    def run(self) -> None:
+        """Send everything queued (nothing is sent before)."""
+        queued, self._queued = self._queued, []
+        if not queued:
+            return
+        if not self._postgresql:
+            for action, table, data in queued:
+                _run_generic(self._conn, action, table, data)
+            return
+        statements = [_postgresql_statement(self._conn, *item) for item in queued]
+        driver: Any = self._conn.connection.driver_connection  # the transaction's own
+        with driver.cursor() as cursor, driver.pipeline():
+            for statement, params in statements:
+                cursor.execute(statement, params)
+
+
+def read_together(
+    conn: Connection, statements: list[tuple[str, tuple[Any, ...]]]
+) -> list[list[tuple[Any, ...]]]:
+    """PostgreSQL: run read statements (driver SQL and parameters) in one pipeline, in order,
+    with one wait for all of them; returns each one's rows."""
+    driver: Any = conn.connection.driver_connection  # the transaction's own connection
+    cursors = [driver.cursor() for _ in statements]
+    try:
+        with driver.pipeline():
+            for cursor, (statement, params) in zip(cursors, statements, strict=True):
+                cursor.execute(statement, params)
+        return [list(cursor.fetchall()) for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+def _run_generic(conn: Connection, action: str, table: Table, data: Any) -> None:
+    if action == "insert" and conn.dialect.paramstyle == "qmark":
+        # SQLite: the driver's executemany, without SQLAlchemy's work per row.
+        names = list(data[0])
+        quote = conn.dialect.identifier_preparer.quote
+        columns = ", ".join(quote(name) for name in names)
+        marks = ", ".join("?" for _ in names)
+        sql = f"INSERT INTO {quote(table.name)} ({columns}) VALUES ({marks})"  # noqa: S608
+        conn.exec_driver_sql(sql, [tuple(row[name] for name in names) for row in data])
+    elif action == "insert":
+        conn.execute(table.insert(), data)
+    elif action == "update":
+        keys, rows = data
+        names = list(rows[0])
+        where = [
+            table.c[name] == bindparam(f"p{n}") for n, name in enumerate(names) if name in keys
+        ]
+        assign: dict[str, Any] = {
+            name: bindparam(f"p{n}") for n, name in enumerate(names) if name not in keys
+        }
+        conn.execute(
+            table.update().where(*where).values(assign),
+            [{f"p{n}": row[name] for n, name in enumerate(names)} for row in rows],
+        )
+    else:
+        column, wanted = data
+        for start in range(0, len(wanted), 500):
+            conn.execute(table.delete().where(table.c[column].in_(wanted[start : start + 500])))
+
+
+def _postgresql_statement(
+    conn: Connection, action: str, table: Table, data: Any
+) -> tuple[str, tuple[list[Any], ...]]:
+    # Identifiers come from the table's metadata (quoted); every value is a bound array.
+    quote = conn.dialect.identifier_preparer.quote
+    target = quote(table.name)
+
+    def array(name: str) -> str:
+        return f"%b::{table.c[name].type.compile(dialect=conn.dialect)}[]"
+
+    if action == "delete":
+        column, values = data
+        sql = f"DELETE FROM {target} WHERE {quote(column)} = ANY({array(column)})"  # noqa: S608
+        return sql, (list(values),)
+    rows = data if action == "insert" else data[1]
+    names = list(rows[0])
+    arrays = tuple([row[name] for row in rows] for name in names)
+    unnest = f"unnest({', '.join(array(name) for name in names)})"
+    if action == "insert":
+        columns = ", ".join(quote(name) for name in names)
+        return f"INSERT INTO {target} ({columns}) SELECT * FROM {unnest}", arrays  # noqa: S608
+    keys = data[0]
+    assign = ", ".join(
+        f"{quote(name)} = v.p{n}" for n, name in enumerate(names) if name not in keys
+    )
+    match = " AND ".join(
+        f"{target}.{quote(name)} = v.p{n}" for n, name in enumerate(names) if name in keys
+    )
+    aliases = ", ".join(f"p{n}" for n in range(len(names)))
+    sql = f"UPDATE {target} SET {assign} FROM {unnest} AS v({aliases}) WHERE {match}"  # noqa: S608
+    return sql, arrays
 
 
 def make_engine(url: str) -> Engine:
