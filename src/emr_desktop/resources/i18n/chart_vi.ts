@@ -99,58 +99,63 @@
 <context>
     <name>ChartView</name>
     <message>
-        <location filename="../../ui/chart/view.py" line="125"/>
+        <location filename="../../ui/chart/view.py" line="130"/>
         <source>Timeline</source>
         <translation>Dòng thời gian</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="126"/>
+        <location filename="../../ui/chart/view.py" line="131"/>
         <source>Allergies &amp;&amp; problems</source>
         <translation>Dị ứng &amp;&amp; bệnh mạn tính</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="127"/>
+        <location filename="../../ui/chart/view.py" line="132"/>
         <source>Encounters</source>
         <translation>Lượt khám/điều trị</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="128"/>
+        <location filename="../../ui/chart/view.py" line="133"/>
         <source>Vital signs</source>
         <translation>Sinh hiệu</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="129"/>
+        <location filename="../../ui/chart/view.py" line="134"/>
         <source>Notes</source>
         <translation>Ghi chú</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="130"/>
+        <location filename="../../ui/chart/view.py" line="135"/>
         <source>Diagnoses</source>
         <translation>Chẩn đoán</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="131"/>
+        <location filename="../../ui/chart/view.py" line="136"/>
         <source>Orders &amp;&amp; results</source>
         <translation>Chỉ định &amp;&amp; kết quả</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="132"/>
+        <location filename="../../ui/chart/view.py" line="137"/>
         <source>Prescriptions</source>
         <translation>Đơn thuốc</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="133"/>
+        <location filename="../../ui/chart/view.py" line="138"/>
+        <source>Medication orders</source>
+        <translation>Y lệnh thuốc</translation>
+    </message>
+    <message>
+        <location filename="../../ui/chart/view.py" line="139"/>
         <source>Documents</source>
         <translation>Tài liệu</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="138"/>
-        <location filename="../../ui/chart/view.py" line="148"/>
+        <location filename="../../ui/chart/view.py" line="144"/>
+        <location filename="../../ui/chart/view.py" line="154"/>
         <source>Loading chart…</source>
         <translation>Đang mở hồ sơ…</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="147"/>
+        <location filename="../../ui/chart/view.py" line="153"/>
         <source>Chart unavailable</source>
         <translation>Không mở được hồ sơ</translation>
     </message>

@@ -74,7 +74,7 @@ DEFAULT_DAYS = 5
 DEFAULT_TIMES = 2
 MAX_QUANTITY = 99_999
 
-_ROUTES = {
+ROUTES = {
     DrugRoute.ORAL.value: QT_TRANSLATE_NOOP("PrescriptionsTab", "oral"),
     DrugRoute.SUBLINGUAL.value: QT_TRANSLATE_NOOP("PrescriptionsTab", "sublingual"),
     DrugRoute.IM.value: QT_TRANSLATE_NOOP("PrescriptionsTab", "intramuscular injection"),
@@ -100,7 +100,7 @@ def _tr(text: object) -> str:
 
 
 def route_name(code: str) -> str:
-    source = _ROUTES.get(code)
+    source = ROUTES.get(code)
     return _tr(source) if source else code
 
 
@@ -614,7 +614,7 @@ class PrescriptionsTab(ClinicalTab):
         wanted = self.route.currentData()
         self.route.blockSignals(True)
         self.route.clear()
-        for code in _ROUTES:
+        for code in ROUTES:
             self.route.addItem(route_name(code), code)
         self.route.setCurrentIndex(max(0, self.route.findData(wanted)))
         self.route.blockSignals(False)

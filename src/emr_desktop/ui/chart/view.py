@@ -25,6 +25,7 @@ from emr_desktop.ui.chart.banner import ChartBanner
 from emr_desktop.ui.chart.diagnoses import DiagnosesTab
 from emr_desktop.ui.chart.documents import DocumentsTab
 from emr_desktop.ui.chart.encounters import EncountersTab
+from emr_desktop.ui.chart.medorders import MedicationOrdersTab
 from emr_desktop.ui.chart.notes import NotesTab
 from emr_desktop.ui.chart.orders import OrdersTab
 from emr_desktop.ui.chart.prescriptions import PrescriptionsTab
@@ -73,6 +74,7 @@ class ChartView(QWidget):
         self.diagnoses = DiagnosesTab(ctx, patient_id)
         self.orders = OrdersTab(ctx, patient_id)
         self.prescriptions = PrescriptionsTab(ctx, patient_id)
+        self.medorders = MedicationOrdersTab(ctx, patient_id)
         self.documents = DocumentsTab(ctx, patient_id)
         self._fill: dict[QWidget, Callable[[Chart], None]] = {
             self.timeline: self.timeline.set_chart,
@@ -83,6 +85,7 @@ class ChartView(QWidget):
             self.diagnoses: self.diagnoses.set_chart,
             self.orders: self.orders.set_chart,
             self.prescriptions: self.prescriptions.set_chart,
+            self.medorders: self.medorders.set_chart,
             self.documents: self.documents.set_chart,
         }
         self._named: list[Callable[[FacilityDirectory], None]] = [
@@ -94,6 +97,7 @@ class ChartView(QWidget):
             self.diagnoses.set_directory,
             self.orders.set_directory,
             self.prescriptions.set_directory,
+            self.medorders.set_directory,
             self.documents.set_directory,
         ]
         self.tabs = QTabWidget()
@@ -107,11 +111,12 @@ class ChartView(QWidget):
         layout.addWidget(self.notice)
         layout.addWidget(self.tabs, 1)
 
-        # Alt+1 … Alt+9 jump to a tab: doctors work from the keyboard.
-        for number in range(1, self.tabs.count() + 1):
-            shortcut = QShortcut(QKeySequence(f"Alt+{number}"), self)
+        # Alt+1 … Alt+9, then Alt+0 for the tenth, jump to a tab: doctors work from the
+        # keyboard.
+        for index in range(min(self.tabs.count(), 10)):
+            shortcut = QShortcut(QKeySequence(f"Alt+{(index + 1) % 10}"), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(lambda n=number: self.tabs.setCurrentIndex(n - 1))
+            shortcut.activated.connect(lambda n=index: self.tabs.setCurrentIndex(n))
 
         self.tabs.currentChanged.connect(self._on_tab_changed)
         ctx.data_changed.connect(self._on_data_changed)
@@ -130,6 +135,7 @@ class ChartView(QWidget):
             self.diagnoses: self.tr("Diagnoses"),
             self.orders: self.tr("Orders && results"),
             self.prescriptions: self.tr("Prescriptions"),
+            self.medorders: self.tr("Medication orders"),
             self.documents: self.tr("Documents"),
         }
         for tab, name in names.items():
