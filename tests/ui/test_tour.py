@@ -31,8 +31,8 @@ def test_the_tour_saves_a_picture_of_every_main_screen(
     assert error == ""
     names = [p.stem for p in written]
     assert names[0] == "01-dang-nhap"
-    assert names[-1] == "09-khoa-man-hinh"
-    assert len(names) == 9
+    assert names[-1] == "10-khoa-man-hinh"
+    assert len(names) == 10
     for picture in written:
         image = QImage(str(picture))
         assert image.width() >= 800 and image.height() >= 500

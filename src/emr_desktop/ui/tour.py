@@ -2,8 +2,8 @@
 
 Used for the README's pictures (`scripts/screenshots.py`) and by `python3 dev.py demo` on a
 machine without a display. It drives the real window the way a doctor would: log in, search,
-open the chart with the longest history, look at its tabs, the ward board and the sync
-review, then lock the screen. Only on a demo store: it logs in with the public demo login.
+open the chart with the longest history, look at its tabs, the ward board, the nursing
+worklist and the sync review, then lock the screen. Only on a demo store: it logs in with the public demo login.
 """
 
 from __future__ import annotations
@@ -81,8 +81,9 @@ class Tour(QObject):
             _Step("05-ghi-chep", lambda: self._chart_tab("notes"), self._chart_loaded),
             _Step("06-don-thuoc", lambda: self._chart_tab("prescriptions"), self._chart_loaded),
             _Step("07-so-do-giuong", self._ward, lambda: True),
-            _Step("08-xu-ly-dong-bo", self._review, lambda: True),
-            _Step("09-khoa-man-hinh", self._ctx.lock, lambda: self._ctx.locked),
+            _Step("08-dieu-duong", self._nursing, lambda: True),
+            _Step("09-xu-ly-dong-bo", self._review, lambda: True),
+            _Step("10-khoa-man-hinh", self._ctx.lock, lambda: self._ctx.locked),
         ]
 
     def start(self) -> None:
@@ -126,6 +127,10 @@ class Tour(QObject):
     def _ward(self) -> None:
         workspace = self._workspace()
         workspace.tabs.setCurrentWidget(workspace.ward)
+
+    def _nursing(self) -> None:
+        workspace = self._workspace()
+        workspace.tabs.setCurrentWidget(workspace.nursing)
 
     def _review(self) -> None:
         workspace = self._workspace()
