@@ -3,7 +3,8 @@
 Used for the README's pictures (`scripts/screenshots.py`) and by `python3 dev.py demo` on a
 machine without a display. It drives the real window the way a doctor would: log in, search,
 open the chart with the longest history, look at its tabs, the ward board, the nursing
-worklist and the sync review, then lock the screen. Only on a demo store: it logs in with the public demo login.
+worklist and the sync review, then lock the screen. Only on a demo store: it logs in with
+the public demo login.
 """
 
 from __future__ import annotations
