@@ -13,9 +13,10 @@ import pytest
 from emr_desktop.core.birthdate import BirthDate
 from emr_desktop.core.errors import PermissionDenied, ValidationError
 from emr_desktop.core.records import Patient
-from emr_desktop.printing.labels import LabelLayout, print_wristbands, wristband_sheet
+from emr_desktop.printing.labels import LabelLayout, wristband_sheet
 from emr_desktop.services import patients
 from emr_desktop.services.auth import Session
+from emr_desktop.services.nursing import wristband_patients
 from emr_desktop.store.store import Store
 
 FACILITY = "Trung tâm Y tế huyện Thử"
@@ -134,7 +135,8 @@ def test_printing_from_the_store_is_audited(
     patient = patients.register_patient(
         store, nurse, full_name="Lý Thị Xuân", sex="female", date_of_birth="1990"
     )
-    pdf = print_wristbands(store, nurse, [patient.id], copies=2)
+    facility_name, chosen = wristband_patients(store, nurse, [patient.id], copies=2)
+    pdf = wristband_sheet(chosen, facility_name, copies=2)
     text = _text(pdf, tmp_path)
     assert text.count(f"BN{patient.mrn}") == 2
     assert "TRUNG TÂM Y TẾ HUYỆN THỬ" in text
@@ -147,4 +149,4 @@ def test_printing_from_the_store_is_audited(
         ]
     assert "wristband.print" in actions
     with pytest.raises(PermissionDenied):
-        print_wristbands(store, admin, [patient.id])
+        wristband_patients(store, admin, [patient.id])

@@ -2,9 +2,10 @@
 
 Each label carries the facility, the patient's name, sex and date (or year) of birth, the
 medical record number, the CCCD when known, and a Code 128 barcode of the wristband code
-(`services.nursing.wristband_code`: "BN" + MRN) that the booth and ward scanners read; a QR
+(`core.wristband.wristband_code`: "BN" + MRN) that the booth and ward scanners read; a QR
 code of the same text may be added for phone cameras. The PDF is built in memory: patient
-data never touches the disk as a plaintext file.
+data never touches the disk as a plaintext file. This module draws only: what is printed,
+and the audit of it, comes from the services (`services.nursing.wristband_patients`).
 
 Sizes are in millimetres. The defaults fit self-adhesive A4 sheets of 2 × 8 labels of
 99 × 34 mm, which slide into the common wristband sleeves.
@@ -23,13 +24,9 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from emr_desktop.core.errors import ValidationError
-from emr_desktop.core.permissions import Permission
-from emr_desktop.core.records import Facility, Patient
+from emr_desktop.core.records import Patient
+from emr_desktop.core.wristband import wristband_code
 from emr_desktop.printing.fonts import BOLD, REGULAR, register_fonts
-from emr_desktop.services.auth import Session
-from emr_desktop.services.nursing import wristband_code
-from emr_desktop.services.patients import resolve_patient_id
-from emr_desktop.store.store import Store
 
 _SEX_VI = {"male": "Nam", "female": "Nữ", "other": "Khác"}
 
@@ -195,31 +192,3 @@ def wristband_sheet(
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
-
-
-def print_wristbands(
-    store: Store,
-    session: Session,
-    patient_ids: Sequence[str],
-    *,
-    copies: int = 1,
-    qr: bool = False,
-    layout: LabelLayout | None = None,
-) -> bytes:
-    """The wristband sheet of some patients (merged charts print as their survivor), with
-    the facility's name; audited as a print of each patient's chart."""
-    session.require(Permission.PRINT)
-    with store.unit_of_work(user_id=session.user_id) as uow:
-        facility = uow.get(Facility, session.facility_id)
-        chosen = [uow.get(Patient, resolve_patient_id(uow, pid)) for pid in patient_ids]
-        for patient in chosen:
-            uow.audit(
-                "wristband.print",
-                target_kind="patient",
-                target_id=patient.id,
-                patient_id=patient.id,
-                detail={"copies": copies},
-            )
-        document = wristband_sheet(chosen, facility.name, copies=copies, qr=qr, layout=layout)
-        uow.commit()
-    return document

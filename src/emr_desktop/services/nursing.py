@@ -88,6 +88,7 @@ from emr_desktop.core.records import (
     EncounterKind,
     EncounterStatus,
     EventStatus,
+    Facility,
     MedicationAdministration,
     MedicationOrder,
     MutableRecord,
@@ -105,6 +106,8 @@ from emr_desktop.core.schedule import (
 )
 from emr_desktop.core.text import fold
 from emr_desktop.core.timeutil import VIETNAM_TZ, require_aware, utc_now
+from emr_desktop.core.wristband import WRISTBAND_PREFIX as WRISTBAND_PREFIX  # re-exported
+from emr_desktop.core.wristband import wristband_code as wristband_code
 from emr_desktop.services import catalogs, clinical
 from emr_desktop.services.auth import Session, confirm_password, record_header
 from emr_desktop.services.chart import linked_ids
@@ -133,7 +136,6 @@ BOOTH_DAY_START = "07:00"
 #: Injection routes the booth gives (`core.catalog.DrugRoute` values).
 BOOTH_ROUTES = frozenset({"im", "iv", "sc", "intradermal"})
 #: What a wristband barcode holds before the MRN.
-WRISTBAND_PREFIX = "BN"
 
 
 class DoseStatus(StrEnum):
@@ -973,11 +975,6 @@ def _now(now: datetime | None) -> datetime:
 
 
 # ---------------------------------------------------------------------------- wristbands
-
-
-def wristband_code(patient: Patient) -> str:
-    """What the patient's wristband barcode holds: `WRISTBAND_PREFIX` + MRN."""
-    return f"{WRISTBAND_PREFIX}{patient.mrn}"
 
 
 def _mrn_of(code: str) -> str:
@@ -1992,3 +1989,27 @@ def _record_double_doses(uow: UnitOfWork, ids: Sequence[str], staff: Mapping[str
             )
             new += 1
     return new
+
+
+def wristband_patients(
+    store: Store, session: Session, patient_ids: Sequence[str], *, copies: int = 1
+) -> tuple[str, list[Patient]]:
+    """The facility's name and the patients whose wristbands are to be printed (merged
+    charts as their survivor); audited as a print of each patient's wristband.
+
+    The sheet itself is drawn by `printing.labels.wristband_sheet`, which needs no store.
+    """
+    session.require(Permission.PRINT)
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        facility = uow.get(Facility, session.facility_id)
+        chosen = [uow.get(Patient, resolve_patient_id(uow, pid)) for pid in patient_ids]
+        for patient in chosen:
+            uow.audit(
+                "wristband.print",
+                target_kind="patient",
+                target_id=patient.id,
+                patient_id=patient.id,
+                detail={"copies": copies},
+            )
+        uow.commit()
+    return facility.name, chosen

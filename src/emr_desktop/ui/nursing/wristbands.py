@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxL
 
 from emr_desktop.core.permissions import Permission, allows
 from emr_desktop.printing import labels
+from emr_desktop.services import nursing
 from emr_desktop.services.auth import Session
 from emr_desktop.store.store import Store
 from emr_desktop.ui import i18n
@@ -36,7 +37,10 @@ def wristband_pdf(
 ) -> bytes:
     """The wristband sheet of `patient_ids` as PDF bytes (on the database worker; audited
     as a print of each patient's wristband)."""
-    return labels.print_wristbands(store, session, list(patient_ids), copies=copies)
+    facility_name, chosen = nursing.wristband_patients(
+        store, session, list(patient_ids), copies=copies
+    )
+    return labels.wristband_sheet(chosen, facility_name, copies=copies)
 
 
 def render_pages(document: QPdfDocument, device: QPagedPaintDevice, dpi: int = PRINT_DPI) -> int:
