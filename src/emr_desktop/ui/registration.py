@@ -17,8 +17,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -97,17 +96,6 @@ FIELDS = (
     "occupation",
     "guardian_name",
 )
-
-
-def while_alive(widget: QObject, callback: Callable[[Any], None]) -> Callable[[Any], None]:
-    """`callback`, skipped once `widget` is deleted: a result from the database worker can
-    arrive after the screen that asked for it was closed."""
-
-    def deliver(value: Any) -> None:
-        if shiboken6.isValid(widget):
-            callback(value)
-
-    return deliver
 
 
 def _passes(validate: Callable[[str], str], text: str) -> bool:
@@ -600,7 +588,8 @@ class RegistrationForm(QWidget):
             patients.find_patient_by_cccd,
             number,
             key="registration-cccd",
-            on_done=while_alive(self, partial(self._cccd_looked_up, number)),
+            on_done=partial(self._cccd_looked_up, number),
+            owner=self,
             # A failed look-up only means no offer to open a chart; saving still checks.
             on_error=lambda _error: None,
         )
@@ -658,8 +647,9 @@ class RegistrationForm(QWidget):
         self._ctx.call(
             patients.register_patient,
             **values,
-            on_done=while_alive(self, self._saved),
-            on_error=while_alive(self, self._save_failed),
+            on_done=self._saved,
+            owner=self,
+            on_error=self._save_failed,
         )
         return True
 
@@ -805,8 +795,9 @@ class UnidentifiedPatientPanel(QWidget):
             patients.register_unidentified_patient,
             sex=sex,
             estimated_birth_year=year,
-            on_done=while_alive(self, self._registered),
-            on_error=while_alive(self, self._failed),
+            on_done=self._registered,
+            owner=self,
+            on_error=self._failed,
         )
         return True
 

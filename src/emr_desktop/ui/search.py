@@ -55,7 +55,6 @@ from emr_desktop.ui.labels import birth_date, label
 from emr_desktop.ui.registration import (
     RegistrationForm,
     UnidentifiedPatientPanel,
-    while_alive,
 )
 from emr_desktop.ui.scanner import SerialScanner
 
@@ -319,8 +318,9 @@ class PatientSearchScreen(QWidget):
             text,
             limit=RESULT_LIMIT,
             key="search",
-            on_done=while_alive(self, partial(self._show_results, self._search_seq, text)),
-            on_error=while_alive(self, partial(self._search_failed, self._search_seq)),
+            on_done=partial(self._show_results, self._search_seq, text),
+            owner=self,
+            on_error=partial(self._search_failed, self._search_seq),
         )
 
     def _show_results(self, seq: int, text: str, found: list[Patient]) -> None:
@@ -428,8 +428,9 @@ class PatientSearchScreen(QWidget):
         self._ctx.call(
             patients.find_patient_by_cccd,
             cccd,
-            on_done=while_alive(self, partial(self._scan_looked_up, payload)),
-            on_error=while_alive(self, lambda error: self._show_status(i18n.error_text(error))),
+            on_done=partial(self._scan_looked_up, payload),
+            owner=self,
+            on_error=lambda error: self._show_status(i18n.error_text(error)),
         )
 
     def _scan_looked_up(self, payload: str, patient: Patient | None) -> None:

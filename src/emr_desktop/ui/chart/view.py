@@ -164,6 +164,7 @@ class ChartView(QWidget):
             self.patient_id,
             on_done=self._on_chart_loaded,
             on_error=self._on_load_failed,
+            owner=self,
             key=f"chart:{self.patient_id}",
         )
         # After the chart, not before: names of staff and places come second.
@@ -171,12 +172,11 @@ class ChartView(QWidget):
             facility_directory,
             on_done=self._on_directory_loaded,
             on_error=self._on_directory_failed,
+            owner=self,
             key=f"directory:{self.patient_id}",
         )
 
     def _on_chart_loaded(self, chart: Chart) -> None:
-        if not isValid(self):
-            return
         self.chart = chart
         self._failed = False
         self.patient_id = chart.patient.id
@@ -192,8 +192,6 @@ class ChartView(QWidget):
         self.chart_shown.emit()
 
     def _on_load_failed(self, error: BaseException) -> None:
-        if not isValid(self):
-            return
         if self.chart is not None:
             # A reload failed: what is on screen stays, the message bar says why.
             self._ctx.report_error(error)
@@ -204,8 +202,6 @@ class ChartView(QWidget):
         self.title_changed.emit(self.title())
 
     def _on_directory_loaded(self, directory: FacilityDirectory) -> None:
-        if not isValid(self):
-            return
         self.directory = directory
         for set_directory in self._named:
             set_directory(directory)
