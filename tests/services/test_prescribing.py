@@ -13,6 +13,7 @@ from emr_desktop.core.records import (
     Allergy,
     AllergyStatus,
     Encounter,
+    Facility,
     MedicationOrder,
     Patient,
     Prescription,
@@ -183,6 +184,21 @@ def test_prescribe_computes_the_lines(
     assert (para.quantity, para.unit, para.days, para.route) == (Decimal(15), "viên", 5, "oral")
     assert amox.quantity == 15  # the prescriber's own quantity, not the computed 14
     assert stored.advice == "Uống nhiều nước" and stored.diagnosis_codes == ("J20.9",)
+    # Each prescription gets its own national e-prescription code of the facility.
+    assert stored.code is not None and stored.code.endswith("-c")
+    with store.unit_of_work(user_id=None) as uow:
+        facility_code = uow.get(Facility, doctor.facility_id).code
+    assert stored.code.startswith(facility_code) and len(stored.code) == 14
+    again = prescribing.prescribe(
+        store,
+        doctor,
+        patient_id=patient.id,
+        encounter_id=None,
+        items=[ItemRequest("T0001", Decimal(1), 3, 5)],
+        prescription_type="h",
+    )
+    assert isinstance(again.body, Prescription) and again.body.code is not None
+    assert again.body.code.endswith("-h") and again.body.code != stored.code
 
 
 def test_an_allergy_must_be_acknowledged_and_the_override_is_audited(

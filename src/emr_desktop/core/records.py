@@ -15,6 +15,8 @@ Invariants live here, on the records: constructing one with bad data raises
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 from dataclasses import dataclass, fields
@@ -25,6 +27,7 @@ from typing import Any, ClassVar
 
 from emr_desktop.core.birthdate import BirthDate
 from emr_desktop.core.catalog import is_icd10_code
+from emr_desktop.core.eprescription import validate_prescription_code
 from emr_desktop.core.errors import ValidationError
 from emr_desktop.core.identity import validate_bhyt, validate_cccd, validate_cmnd, validate_phone
 from emr_desktop.core.text import normalize_name
@@ -109,10 +112,21 @@ class MutableRecord:
 
 @dataclass(frozen=True, kw_only=True)
 class Facility(MutableRecord):
+    """The facility, with what its printed forms show at the top left (the letterhead)."""
+
     KIND: ClassVar[str] = "facility"
+    #: The largest logo kept (decoded bytes): it travels in every sync of the record.
+    MAX_LOGO_BYTES: ClassVar[int] = 256 * 1024
     #: The 5-character facility code of the MoH / BHXH (MA_CSKCB).
     code: str
     name: str
+    #: The governing body printed above the facility's name ("SỞ Y TẾ TỈNH HÀ NAM").
+    parent_name: str | None = None
+    address: str | None = None
+    #: As typed for printing ("0226 3851 234"); a valid Vietnamese number (`validate_phone`).
+    phone: str | None = None
+    #: The logo printed on the forms: base64 of PNG or JPEG bytes.
+    logo: str | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -124,6 +138,58 @@ class Facility(MutableRecord):
                 "The facility code (MA_CSKCB) must be exactly 5 letters or digits",
             )
         _require_text(self.name, "facility_name", 255)
+        for name, limit in (("parent_name", 255), ("address", 500), ("phone", 20)):
+            value = getattr(self, name)
+            if value is not None:
+                value = " ".join(value.split()) or None
+                object.__setattr__(self, name, value)
+            if value is not None and len(value) > limit:
+                raise _fail(
+                    name, "max_length", f"Dài quá {limit} ký tự", f"Longer than {limit} characters"
+                )
+        if self.phone is not None:
+            validate_phone(self.phone)
+        if self.logo is not None:
+            self.logo_image()
+
+    def logo_image(self) -> bytes | None:
+        """The logo's image bytes (None if there is none)."""
+        if self.logo is None:
+            return None
+        # Refused before decoding when even the base64 text is too long.
+        if len(self.logo) > (self.MAX_LOGO_BYTES + 2) // 3 * 4:
+            raise self._logo_too_large()
+        try:
+            data = base64.b64decode(self.logo, validate=True)
+        except (binascii.Error, ValueError):
+            raise _fail(
+                "logo", "base64", "Logo không đúng mã base64", "The logo is not valid base64"
+            ) from None
+        return self.check_logo(data)
+
+    @classmethod
+    def check_logo(cls, data: bytes) -> bytes:
+        """`data` if it is a PNG or JPEG image of at most `MAX_LOGO_BYTES`, else
+        ValidationError(field="logo")."""
+        if not data:
+            raise _fail("logo", "required", "Tệp logo rỗng", "The logo file is empty")
+        if len(data) > cls.MAX_LOGO_BYTES:
+            raise cls._logo_too_large()
+        if not data.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+            raise _fail(
+                "logo",
+                "image",
+                "Logo phải là ảnh PNG hoặc JPEG",
+                "The logo must be a PNG or JPEG image",
+            )
+        return data
+
+    @classmethod
+    def _logo_too_large(cls) -> ValidationError:
+        limit = cls.MAX_LOGO_BYTES // 1024
+        return _fail(
+            "logo", "max_size", f"Logo lớn quá {limit} KB", f"The logo is larger than {limit} KB"
+        )
 
 
 class DepartmentKind(StrEnum):
@@ -467,6 +533,9 @@ class EventBody:
     KIND: ClassVar[str] = ""
     #: The permission family that writes and signs this kind (see `core.permissions`).
     PERMISSION: ClassVar[str] = ""
+    #: Fields added after records of the kind were already signed. While empty they are left
+    #: out of `ClinicalEvent.signed_content()`, so the older signatures still verify.
+    LATE_FIELDS: ClassVar[frozenset[str]] = frozenset()
 
 
 class VitalCode(StrEnum):
@@ -769,12 +838,17 @@ class PrescriptionItem:
 class Prescription(EventBody):
     KIND: ClassVar[str] = "prescription"
     PERMISSION: ClassVar[str] = "prescription"
+    LATE_FIELDS: ClassVar[frozenset[str]] = frozenset({"code"})
     items: tuple[PrescriptionItem, ...]
     diagnosis_codes: tuple[str, ...] = ()
     advice: str | None = None
     follow_up: date | None = None
+    #: The national e-prescription code (`core.eprescription`), printed with its QR code.
+    code: str | None = None
 
     def __post_init__(self) -> None:
+        if self.code is not None:
+            object.__setattr__(self, "code", validate_prescription_code(self.code))
         if not self.items:
             raise _fail(
                 "items",
@@ -1030,6 +1104,10 @@ class ClinicalEvent:
         """
         from emr_desktop.core.codec import to_plain
 
+        body = to_plain(self.body)
+        for name in self.body.LATE_FIELDS:
+            if body.get(name) is None:
+                body.pop(name, None)
         content: dict[str, Any] = {
             "id": self.id,
             "facility_id": self.facility_id,
@@ -1038,7 +1116,7 @@ class ClinicalEvent:
             "effective_at": to_plain(self.effective_at),
             "created_by": self.created_by,
             "kind": self.kind,
-            "body": to_plain(self.body),
+            "body": body,
             "corrects": self.corrects,
             "correction": self.correction,
             "correction_reason": self.correction_reason,

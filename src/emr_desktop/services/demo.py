@@ -38,6 +38,7 @@ import functools
 import logging
 import multiprocessing
 import random
+import string
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -1126,6 +1127,10 @@ class _BatchBuilder:
             if chronic
             else "Tái khám sau 1 tuần hoặc ngay khi có dấu hiệu bất thường.",
             follow_up=day + timedelta(days=30 if chronic else 7),
+            # Seeded like everything else in the demo (core.eprescription makes real ones).
+            code=self.plan.facility_code
+            + "".join(rng.choices(string.ascii_uppercase + string.digits, k=7))
+            + "-c",
         )
 
     def _signed(

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from emr_desktop.core.catalog import DrugEntry, DrugRoute
+from emr_desktop.core.eprescription import new_prescription_code
 from emr_desktop.core.errors import ValidationError
 from emr_desktop.core.permissions import Permission
 from emr_desktop.core.records import (
@@ -33,6 +34,7 @@ from emr_desktop.core.records import (
     AllergyStatus,
     ClinicalEvent,
     Correction,
+    Facility,
     MedicationOrder,
     Prescription,
     PrescriptionItem,
@@ -443,8 +445,12 @@ def prescribe(
     advice: str | None = None,
     allergy_acknowledged: bool = False,
     sign_password: str | None = None,
+    prescription_type: str = "c",
 ) -> ClinicalEvent:
     """Save a prescription (a draft, or signed at once with the prescriber's password).
+
+    Each prescription gets a new national e-prescription code of the facility
+    (`core.eprescription`; `prescription_type` c, n or h), printed on it with its QR code.
 
     Refuses (`ValidationError` on field "allergy") while an allergy warning stands
     unacknowledged; an acknowledged one is recorded in the audit log with the prescription.
@@ -458,6 +464,7 @@ def prescribe(
             _catalog_drug(formulary, item.drug_code, f"items[{n}]") for n, item in enumerate(items)
         ]
         review = _review(uow, patient_id, encounter_id, [d.code for d in drugs])
+        facility_code = uow.get(Facility, session.facility_id).code
     body = Prescription(
         items=tuple(
             _item(drug, item, f"items[{n}]")
@@ -465,6 +472,7 @@ def prescribe(
         ),
         diagnosis_codes=tuple(diagnosis_codes),
         advice=" ".join((advice or "").split()) or None,
+        code=new_prescription_code(facility_code, prescription_type),
     )
     if review.allergies and not allergy_acknowledged:
         names = ", ".join(sorted({m.drug_name for m in review.allergies}))
