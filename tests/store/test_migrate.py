@@ -7,8 +7,13 @@ import tarfile
 from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 
+from emr_desktop.core.records import Facility
 from emr_desktop.store import migrate
+from emr_desktop.store.schema import metadata
 from emr_desktop.store.store import Store
 
 NEXT_REVISION = """
@@ -56,3 +61,27 @@ def test_open_backs_up_then_migrates(
     restored = Store.restore(tmp_path / "restored", backups[0])
     assert migrate.current_revision(restored.engine) == "9001"
     restored.close()
+
+
+def _columns(store: Store, table: str) -> list[str]:
+    with store.engine.connect() as conn:
+        return [r[1] for r in conn.exec_driver_sql(f"PRAGMA table_info({table})")]
+
+
+def test_the_letterhead_migration_adds_the_facility_fields(store: Store, data_dir: Path) -> None:
+    letterhead = ["parent_name", "address", "phone", "logo"]
+    with store.engine.begin() as conn:
+        command.downgrade(migrate.alembic_config(conn), "0004")
+    assert not set(letterhead) & set(_columns(store, "facility"))
+    store.close()
+    reopened = Store.open(data_dir)
+    assert migrate.current_revision(reopened.engine) == migrate.head_revision()
+    assert set(letterhead) <= set(_columns(reopened, "facility"))
+    with reopened.unit_of_work(user_id=None) as uow:
+        [facility] = uow.find(Facility)
+    assert (facility.code, facility.parent_name, facility.logo) == ("70001", None, None)
+    # The migrated table is what `store.schema` (derived from the record) describes.
+    with reopened.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert [d for d in diff if "facility" in repr(d)] == []
+    reopened.close()

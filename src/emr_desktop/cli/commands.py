@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from emr_desktop.core.birthdate import BirthDate
 from emr_desktop.core.catalog import CatalogKind, DrugEntry, ImagingServiceEntry
+from emr_desktop.core.documents import Letterhead
 from emr_desktop.core.errors import ValidationError
 from emr_desktop.core.records import (
     ClinicalNote,
@@ -25,7 +26,7 @@ from emr_desktop.core.records import (
     VitalSigns,
 )
 from emr_desktop.core.timeutil import parse_moment, to_local, utc_now
-from emr_desktop.services import auth, catalogs, clinical, duplicates, maintenance
+from emr_desktop.services import auth, catalogs, clinical, documents, duplicates, maintenance
 from emr_desktop.services import chart as chart_service
 from emr_desktop.services import conflicts as conflict_service
 from emr_desktop.services import patients as patient_service
@@ -126,6 +127,68 @@ def user_add(ctx: Context) -> None:
     ctx.out.emit(
         {"id": user.id, "username": user.username, "role": user.role},
         f"Đã tạo tài khoản / User created: {user.username} ({user.role})",
+    )
+
+
+# ------------------------------------------------------------------ facility letterhead
+
+
+def _letterhead_data(letterhead: Letterhead) -> dict[str, Any]:
+    return {
+        "facility_code": letterhead.facility_code,
+        "facility_name": letterhead.facility_name,
+        "parent_name": letterhead.parent_name,
+        "address": letterhead.address,
+        "phone": letterhead.phone,
+        "logo_bytes": len(letterhead.logo) if letterhead.logo is not None else None,
+    }
+
+
+def _letterhead_text(letterhead: Letterhead) -> str:
+    none = "không có / none"
+    logo = f"{len(letterhead.logo)} byte" if letterhead.logo is not None else none
+    return "\n".join(
+        (
+            f"Cơ sở / Facility: {letterhead.facility_name} ({letterhead.facility_code})",
+            f"Cơ quan chủ quản / Governing body: {letterhead.parent_name or none}",
+            f"Địa chỉ / Address: {letterhead.address or none}",
+            f"Điện thoại / Phone: {letterhead.phone or none}",
+            f"Logo: {logo}",
+        )
+    )
+
+
+def facility_show(ctx: Context) -> None:
+    letterhead = documents.letterhead(ctx.store, ctx.session)
+    ctx.out.emit(_letterhead_data(letterhead), _letterhead_text(letterhead))
+
+
+def facility_set(ctx: Context) -> None:
+    a = ctx.args
+    current = documents.letterhead(ctx.store, ctx.session)
+    logo = None if a.no_logo else current.logo
+    if a.logo is not None:
+        try:
+            logo = a.logo.read_bytes()
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise ValidationError(
+                "logo",
+                "readable",
+                f"Không đọc được tệp logo: {reason}",
+                f"Cannot read the logo file: {reason}",
+            ) from None
+    letterhead = documents.update_letterhead(
+        ctx.store,
+        ctx.session,
+        parent_name=current.parent_name if a.parent_name is None else a.parent_name,
+        address=current.address if a.address is None else a.address,
+        phone=current.phone if a.phone is None else a.phone,
+        logo=logo,
+    )
+    ctx.out.emit(
+        _letterhead_data(letterhead),
+        f"Đã cập nhật tiêu đề giấy tờ / Letterhead updated\n{_letterhead_text(letterhead)}",
     )
 
 

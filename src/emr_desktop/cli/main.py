@@ -121,6 +121,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--full-name", required=True)
     p.add_argument("--practitioner-code")
 
+    facility = sub.add_parser(
+        "facility", help="cơ sở, tiêu đề giấy tờ in / facility, letterhead"
+    ).add_subparsers(dest="facility_command", required=True, parser_class=_Parser)
+    command("show", commands.facility_show, parent=facility, help="xem tiêu đề / show")
+    p = command("set", commands.facility_set, parent=facility, help="đặt tiêu đề / set")
+    p.add_argument(
+        "--parent-name",
+        help="cơ quan chủ quản / governing body, ví dụ 'SỞ Y TẾ TỈNH HÀ NAM' ('' xóa / clears)",
+    )
+    p.add_argument("--address", help="địa chỉ / address ('' xóa / clears)")
+    p.add_argument("--phone", help="số điện thoại / phone ('' xóa / clears)")
+    logo = p.add_mutually_exclusive_group()
+    logo.add_argument("--logo", type=Path, help="ảnh PNG/JPEG ≤ 256 KB / PNG or JPEG image")
+    logo.add_argument("--no-logo", action="store_true", help="bỏ logo / remove the logo")
+
     patients = sub.add_parser("patient", help="bệnh nhân / patients").add_subparsers(
         dest="patient_command", required=True, parser_class=_Parser
     )

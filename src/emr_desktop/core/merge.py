@@ -66,7 +66,8 @@ def merge_op(
     result = MergeResult(current, current_stamps)
     for name, incoming in op_fields.items():
         held = current_stamps.get(name)
-        if held is None:
+        # Never written here ("" stamps a field a PC kept only locally: `UnitOfWork.add`).
+        if not held:
             current[name] = incoming
             current_stamps[name] = op_hlc
             result.changed.append(name)

@@ -61,11 +61,18 @@ def _first_admin(facility_id: str, username: str, full_name: str, password: str)
 
 
 def _write_setup(
-    store: Store, facility: Facility, admin: User, device_name: str, device_number: int
+    store: Store,
+    facility: Facility,
+    admin: User,
+    device_name: str,
+    device_number: int,
 ) -> None:
     device_id = store.device_id
     with store.unit_of_work(user_id=None) as uow:
-        uow.add(replace(facility, device_id=device_id))
+        # A new PC knows only the facility's code and name. The rest (the letterhead) is
+        # left unwritten: every PC of the facility writes this record when it is set up,
+        # and a PC set up later must not overwrite the letterhead with its empty values.
+        uow.add(replace(facility, device_id=device_id), only=("code", "name"))
         uow.add(
             Device(
                 id=device_id,

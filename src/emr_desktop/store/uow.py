@@ -11,6 +11,7 @@ will carry it to the server and the audit row are committed together or not at a
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Row, select
@@ -103,13 +104,23 @@ class UnitOfWork:
         """The HLC of the last write of every field: the `base` of an edit started now."""
         return expand_stamps(self._row(cls, record_id)._mapping["field_hlc"], cls.mutable_fields())
 
-    def add(self, record: MutableRecord) -> None:
-        """Insert a new mutable record and its outbox op."""
+    def add(self, record: MutableRecord, *, only: Collection[str] | None = None) -> None:
+        """Insert a new mutable record and its outbox op.
+
+        With `only`, the op carries just those fields (and the identity): the others are
+        kept here unstamped, as never written, so that the same record written by another
+        PC wins them whenever it arrives. A PC joining a facility writes the facility so.
+        """
         hlc = self._store.clock.now().encode()
         plain: dict[str, Any] = to_plain(record)
         row = {name: column_value(value) for name, value in plain.items()}
         table = TABLES_BY_KIND[record.KIND]
-        result = self.conn.execute(table.insert().values(**row, field_hlc=dumps({"*": hlc})))
+        stamps = {"*": hlc}
+        if only is not None:
+            sent = set(only) | record.IDENTITY_FIELDS
+            stamps = {"*": "", **dict.fromkeys(sorted(sent), hlc)}
+            plain = {name: value for name, value in plain.items() if name in sent}
+        result = self.conn.execute(table.insert().values(**row, field_hlc=dumps(stamps)))
         if isinstance(record, Patient):
             pk = result.inserted_primary_key
             assert pk is not None
