@@ -17,7 +17,6 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reportlab.graphics.barcode import code128, qrencoder
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -26,6 +25,7 @@ from reportlab.pdfgen.canvas import Canvas
 from emr_desktop.core.errors import ValidationError
 from emr_desktop.core.records import Patient
 from emr_desktop.core.wristband import wristband_code
+from emr_desktop.printing.codes import draw_code128, draw_qr
 from emr_desktop.printing.fonts import BOLD, REGULAR, register_fonts
 
 _SEX_VI = {"male": "Nam", "female": "Nữ", "other": "Khác"}
@@ -102,44 +102,12 @@ def _label(
     if patient.cccd:
         canvas.drawString(x + pad, top - 39, f"CCCD: {patient.cccd}")
 
-    bar_height = 8 * mm
-    barcode = code128.Code128(code, barHeight=bar_height, barWidth=0.85, quiet=True)
-    scale = min(1.0, text_width / barcode.width)
-    canvas.saveState()
-    canvas.translate(x + pad - barcode.lquiet * scale, y + pad + 7)
-    canvas.scale(scale, 1)
-    barcode.drawOn(canvas, 0, 0)
-    canvas.restoreState()
+    draw_code128(canvas, code, x + pad, y + pad + 7, text_width, 8 * mm)
     canvas.setFont(REGULAR, 6.5)
     canvas.drawString(x + pad, y + pad, code)
 
     if qr:
-        _qr(canvas, code, x + width - pad - qr_size, y + pad, qr_size)
-
-
-def _qr(canvas: Canvas, text: str, x: float, y: float, size: float) -> None:
-    """A QR code of `text` drawn module by module (a reportlab Drawing would also put
-    Helvetica in the document)."""
-    matrix = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
-    matrix.addData(text)
-    matrix.make()
-    count = len(matrix.modules)
-    border = 2
-    box = size / (count + 2 * border)
-    canvas.saveState()
-    canvas.setFillGray(0)
-    for r, row in enumerate(matrix.modules):
-        for c, dark in enumerate(row):
-            if dark:
-                canvas.rect(
-                    x + (c + border) * box,
-                    y + size - (r + border + 1) * box,
-                    box,
-                    box,
-                    stroke=0,
-                    fill=1,
-                )
-    canvas.restoreState()
+        draw_qr(canvas, code, x + width - pad - qr_size, y + pad, qr_size)
 
 
 def wristband_sheet(

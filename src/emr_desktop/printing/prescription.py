@@ -1,0 +1,165 @@
+"""The outpatient prescription (đơn thuốc), A5 or A4, in the layout of the MoH form.
+
+Top right: the national e-prescription code (mã đơn thuốc) in a QR code, with the code in
+text under it, as pharmacies scan it. The title follows the code's type: "ĐƠN THUỐC", or
+"ĐƠN THUỐC "N"" / ""H"" for narcotic and psychotropic drugs. Then the patient's identifiers
+(the weight and the guardian for a child), the diagnoses, the drugs with their quantity and
+use, the advice, the follow-up date, and the prescriber's signature. A draft prints with a
+"BẢN NHÁP" watermark and no signing time: it is not a prescription yet.
+"""
+
+from __future__ import annotations
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Paragraph, Spacer
+
+from emr_desktop.core.documents import ChartExtract
+from emr_desktop.core.eprescription import PRESCRIPTION_TITLES, prescription_type
+from emr_desktop.core.errors import ValidationError
+from emr_desktop.core.records import EventStatus, Prescription
+from emr_desktop.core.timeutil import to_local
+from emr_desktop.printing.codes import QrFlowable
+from emr_desktop.printing.describe import diagnosis_text, item_text, weight_kg
+from emr_desktop.printing.layout import (
+    Footer,
+    Signature,
+    amount,
+    build_pdf,
+    content_width,
+    esc,
+    grid,
+    labelled,
+    letterhead_block,
+    paper_size,
+    para,
+    patient_block,
+    signature_block,
+    styles,
+    title_block,
+    vn_date,
+)
+
+#: Type sizes on A5 relative to A4.
+_A5_SCALE = 0.82
+
+
+def prescription_pdf(extract: ChartExtract, event_id: str, *, paper: str = "A5") -> bytes:
+    """The prescription `event_id` of the extract's chart as PDF bytes."""
+    event = extract.event(event_id)
+    body = event.body
+    if not isinstance(body, Prescription):
+        raise ValidationError(
+            "target_id",
+            "kind",
+            "Bản ghi này không phải đơn thuốc",
+            "This record is not a prescription",
+        )
+    scale = _A5_SCALE if paper == "A5" else 1.0
+    pagesize = paper_size(paper)
+    width = content_width(pagesize, scale)
+    s = styles(scale)
+    patient = extract.patient
+    signed = event.status == EventStatus.SIGNED
+    dated = event.signed_at if signed and event.signed_at else event.effective_at
+    on = to_local(dated).date()
+
+    encounter = None
+    if event.encounter_id is not None:
+        try:
+            encounter = extract.encounter(event.encounter_id)
+        except KeyError:
+            encounter = None
+    department = extract.departments.get(encounter.department_id or "", "") if encounter else ""
+
+    right: list[Flowable] = []
+    if body.code:
+        qr = QrFlowable(body.code, 24 * mm * scale)
+        qr.hAlign = "CENTER"
+        right += [qr, para(f"Mã đơn thuốc: {body.code}", s.header)]
+    else:
+        right.append(para("Mã đơn thuốc: chưa cấp", s.header))
+    title = PRESCRIPTION_TITLES[prescription_type(body.code)] if body.code else "ĐƠN THUỐC"
+
+    extra: list[tuple[str, str]] = []
+    weight = weight_kg(extract, event.encounter_id)
+    if weight is not None:
+        extra.append(("Cân nặng", f"{amount(weight)} kg"))
+    if patient.guardian_name:
+        extra.append(("Bố/mẹ hoặc người giám hộ", patient.guardian_name))
+    codes = body.diagnosis_codes or tuple(
+        e.body.icd10  # type: ignore[attr-defined]
+        for e in extract.events_of(event.encounter_id, "diagnosis")
+        if event.encounter_id is not None
+    )
+    diagnosis = "; ".join(diagnosis_text(extract, c) for c in codes) or "không ghi"
+    extra.append(("Chẩn đoán", diagnosis))
+
+    story: list[Flowable] = [
+        letterhead_block(
+            extract.letterhead,
+            width,
+            department=department,
+            national_heading=False,
+            right=right,
+            scale=scale,
+        ),
+        *title_block(title, scale=scale),
+        patient_block(patient, on, width, extra=extra, scale=scale),
+        Spacer(1, 2 * mm * scale),
+        para("Thuốc điều trị:", s.heading),
+    ]
+    rows = []
+    for n, item in enumerate(body.items, 1):
+        rows.append(
+            [
+                str(n),
+                Paragraph(f"<b>{esc(item.drug_name)}</b><br/>{esc(item_text(item))}", s.cell),
+                f"{amount(item.quantity)} {item.unit}",
+            ]
+        )
+    story.append(
+        grid(
+            ["STT", "Tên thuốc, hàm lượng — cách dùng", "Số lượng"],
+            rows,
+            [11 * mm * scale, width - 11 * mm * scale - 26 * mm * scale, 26 * mm * scale],
+            scale=scale,
+            align="CLR",
+        )
+    )
+    story.append(para(f"Cộng khoản: {len(body.items)} thuốc", s.body))
+    if body.advice:
+        story.append(labelled("Lời dặn", body.advice, s.body))
+    if body.follow_up is not None:
+        story.append(labelled("Ngày tái khám", vn_date(body.follow_up), s.body))
+    prescriber = extract.staff_name(event.signed_by if signed else event.created_by)
+    story.append(
+        signature_block(
+            dated,
+            [
+                Signature(
+                    "Bác sĩ/Y sĩ khám bệnh",
+                    prescriber,
+                    event.signed_at if signed else None,
+                )
+            ],
+            width * 0.5,
+            scale=scale,
+        )
+    )
+    story.append(Spacer(1, 2 * mm * scale))
+    story.append(para("- Khám lại xin mang theo đơn này.", s.small))
+    if patient.phones:
+        story.append(para(f"- Số điện thoại liên hệ: {', '.join(patient.phones)}", s.small))
+    return build_pdf(
+        story,
+        pagesize=pagesize,
+        title=f"{title} {body.code or ''}".strip(),
+        author=extract.letterhead.facility_name,
+        footer=Footer(
+            patient=patient,
+            printed_at=extract.printed_at,
+            printed_by=extract.printed_by,
+            draft=not signed,
+            scale=scale,
+        ),
+    )
