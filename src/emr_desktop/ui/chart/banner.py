@@ -9,7 +9,7 @@ from datetime import date, datetime
 
 from PySide6.QtCore import QDate, QDateTime, Qt, QTime
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QDateTimeEdit, QFrame, QHBoxLayout, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QDateTimeEdit, QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from emr_desktop.core.records import AllergyStatus, EncounterStatus, IdentityStatus
 from emr_desktop.core.timeutil import VIETNAM_TZ
@@ -112,6 +112,7 @@ class ChartBanner(QFrame):
         first.addWidget(self.identity)
         first.addStretch(1)
         first.addWidget(self.identifiers)
+        self._first_row = first
         second = QHBoxLayout()
         second.addWidget(self.bhyt)
         second.addStretch(1)
@@ -124,6 +125,11 @@ class ChartBanner(QFrame):
         layout.addWidget(self.allergies)
         layout.addWidget(self.merged)
         i18n.watch_language(self, self.retranslate)
+
+    def add_tool(self, widget: QWidget) -> None:
+        """Put a button (the chart's Print menu) at the right end of the banner's first row."""
+        self._first_row.addSpacing(16)
+        self._first_row.addWidget(widget)
 
     def set_chart(self, chart: Chart, requested_id: str) -> None:
         """Show `chart`, opened by `requested_id` (another id when that chart was merged)."""

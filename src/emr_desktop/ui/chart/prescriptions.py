@@ -64,6 +64,7 @@ from emr_desktop.ui.chart.notes import (
     show_error,
 )
 from emr_desktop.ui.context import AppContext
+from emr_desktop.ui.documents import PrintPrescriptionButton
 from emr_desktop.ui.labels import label, local_time
 
 _CONTEXT = "PrescriptionsTab"
@@ -530,10 +531,12 @@ class PrescriptionsTab(ClinicalTab):
         self.sign_button.setObjectName("sign_prescription")
         self.error_button = QPushButton()
         self.error_button.setObjectName("prescription_in_error")
+        self.print_button = PrintPrescriptionButton(ctx)
         actions = QHBoxLayout()
         actions.addWidget(self.sign_button)
         actions.addWidget(self.error_button)
         actions.addStretch(1)
+        actions.addWidget(self.print_button)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -1029,6 +1032,7 @@ class PrescriptionsTab(ClinicalTab):
             event is not None and event.status == "draft" and self.may(Permission.PRESCRIPTION_SIGN)
         )
         self.error_button.setEnabled(event is not None and self.may(Permission.PRESCRIPTION_WRITE))
+        self.print_button.set_prescription(self.patient_id, event.id if event is not None else None)
         self.detail.setText(self._detail_text(self.model.body_at(row)) if row >= 0 else "")
 
     def _detail_text(self, body: dict[str, Any]) -> str:

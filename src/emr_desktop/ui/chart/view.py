@@ -32,6 +32,7 @@ from emr_desktop.ui.chart.prescriptions import PrescriptionsTab
 from emr_desktop.ui.chart.timeline import TimelineTab
 from emr_desktop.ui.chart.vitals import VitalsTab
 from emr_desktop.ui.context import AppContext
+from emr_desktop.ui.documents import ChartPrintButton
 from emr_desktop.ui.i18n import error_text
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ class ChartView(QWidget):
 
         self.banner = ChartBanner()
         self.banner.hide()
+        self.print_button = ChartPrintButton(ctx, patient_id)
+        self.banner.add_tool(self.print_button)
         self.notice = QLabel()
         self.notice.setObjectName("chart_notice")
         self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -181,6 +184,7 @@ class ChartView(QWidget):
         self._failed = False
         self.patient_id = chart.patient.id
         self.banner.set_chart(chart, self.requested_id)
+        self.print_button.set_patient(chart.patient.id)
         self.banner.show()
         self.notice.hide()
         self.tabs.show()

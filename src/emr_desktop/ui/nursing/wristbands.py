@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QRectF, QSize, Qt
+from PySide6.QtCore import QMarginsF, QRectF, QSize, Qt
 from PySide6.QtGui import QPagedPaintDevice, QPageLayout, QPageSize, QPainter, QShowEvent
 from PySide6.QtPdf import QPdfDocument
-from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
@@ -24,6 +23,7 @@ from emr_desktop.services.auth import Session
 from emr_desktop.store.store import Store
 from emr_desktop.ui import i18n
 from emr_desktop.ui.context import AppContext
+from emr_desktop.ui.documents import PdfPages
 from emr_desktop.ui.i18n import error_text
 
 #: Pages are rendered for the printer at this resolution (barcodes need sharp edges).
@@ -94,13 +94,11 @@ class WristbandPreview(QWidget):
         self.patient_ids: list[str] = []
         self.shown_ids: list[str] = []
         self._requested: list[str] | None = None
-        self._buffer: QBuffer | None = None
-        self.document = QPdfDocument(self)
-        self.view = QPdfView(self)
+        # The sheet, shown from memory with its page number and zoom.
+        self.pages = PdfPages(self)
+        self.document = self.pages.document
+        self.view = self.pages.view
         self.view.setObjectName("wristband_view")
-        self.view.setDocument(self.document)
-        self.view.setPageMode(QPdfView.PageMode.MultiPage)
-        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
         self.status = QLabel()
         self.status.setObjectName("wristband_status")
         self.status.setWordWrap(True)
@@ -126,7 +124,7 @@ class WristbandPreview(QWidget):
         top.addWidget(self.print_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(self.view, 1)
+        layout.addWidget(self.pages, 1)
 
         self.prepare_button.clicked.connect(self.prepare)
         self.copies.valueChanged.connect(lambda _value: self._unload_if_stale())
@@ -196,25 +194,14 @@ class WristbandPreview(QWidget):
     def load_pdf(self, data: bytes) -> None:
         """Show a PDF held in memory."""
         self._unload()
-        buffer = QBuffer(self)
-        buffer.setData(QByteArray(data))
-        if not buffer.open(QIODevice.OpenModeFlag.ReadOnly):
-            self._show_status(self.tr("The wristband sheet could not be opened."))
-            return
-        self._buffer = buffer
-        self.document.load(buffer)
-        if self.document.status() == QPdfDocument.Status.Error:
+        if not self.pages.load_pdf(data):
             self._show_status(self.tr("The wristband sheet could not be opened."))
             return
         self._show_status()
 
     def _unload(self) -> None:
         self.shown_ids, self._shown_copies = [], 0
-        self.document.close()
-        if self._buffer is not None:
-            self._buffer.close()
-            self._buffer.deleteLater()
-            self._buffer = None
+        self.pages.unload()
         self.print_button.setEnabled(False)
 
     def _show_status(self, text: str | None = None) -> None:
