@@ -170,6 +170,11 @@ BENCHMARKS = [
     ("bench_ui_startup.py", ["--runs", "3", "--patients", "100"], ["--runs", "10"]),
     ("bench_ui_chart_open.py", ["--smoke"], []),
     ("bench_ui_search_typing.py", ["--patients", "2000"], ["--patients", "100000"]),
+    (
+        "bench_printing.py",
+        ["--runs", "3", "--years", "2", "--patients", "200", "--events", "1000"],
+        [],
+    ),
 ]
 
 
