@@ -19,8 +19,7 @@ from emr_desktop.core.records import ClinicalEvent, Correction, Encounter, Event
 from emr_desktop.core.timeutil import to_local
 from emr_desktop.printing.describe import SEVERITY_VI, encounter_label, event_lines, event_title
 from emr_desktop.printing.layout import (
-    Footer,
-    build_pdf,
+    chart_pdf,
     content_width,
     esc,
     grid,
@@ -116,15 +115,7 @@ def chart_export_pdf(extract: ChartExtract) -> bytes:
             s.small,
         )
     )
-    return build_pdf(
-        story,
-        pagesize=pagesize,
-        title=f"Hồ sơ bệnh án {patient.mrn}",
-        author=extract.letterhead.facility_name,
-        footer=Footer(
-            patient=patient, printed_at=extract.printed_at, printed_by=extract.printed_by
-        ),
-    )
+    return chart_pdf(story, extract, pagesize=pagesize, title=f"Hồ sơ bệnh án {patient.mrn}")
 
 
 def _encounter_line(extract: ChartExtract, encounter: Encounter) -> Paragraph:

@@ -37,9 +37,8 @@ from emr_desktop.core.timeutil import to_local
 from emr_desktop.printing.describe import DISCHARGE_TYPE_VI, TREATMENT_RESULT_VI
 from emr_desktop.printing.layout import (
     MISSING,
-    Footer,
     Signature,
-    build_pdf,
+    chart_pdf,
     content_width,
     labelled,
     letterhead_block,
@@ -160,17 +159,8 @@ def discharge_pdf(extract: ChartExtract, encounter_id: str) -> bytes:
             width,
         ),
     ]
-    return build_pdf(
-        story,
-        pagesize=pagesize,
-        title="Giấy ra viện",
-        author=extract.letterhead.facility_name,
-        footer=Footer(
-            patient=patient,
-            printed_at=extract.printed_at,
-            printed_by=extract.printed_by,
-            draft=has_draft(printed),
-        ),
+    return chart_pdf(
+        story, extract, pagesize=pagesize, title="Giấy ra viện", draft=has_draft(printed)
     )
 
 

@@ -30,9 +30,8 @@ from emr_desktop.core.timeutil import to_local
 from emr_desktop.printing.describe import PRIORITY_VI, diagnosis_text
 from emr_desktop.printing.layout import (
     MISSING,
-    Footer,
     Signature,
-    build_pdf,
+    chart_pdf,
     content_width,
     esc,
     labelled,
@@ -142,18 +141,7 @@ def imaging_report_pdf(extract: ChartExtract, event_id: str) -> bytes:
             width * 0.45,
         ),
     ]
-    return build_pdf(
-        story,
-        pagesize=pagesize,
-        title=TITLE,
-        author=extract.letterhead.facility_name,
-        footer=Footer(
-            patient=patient,
-            printed_at=extract.printed_at,
-            printed_by=extract.printed_by,
-            draft=not signed,
-        ),
-    )
+    return chart_pdf(story, extract, pagesize=pagesize, title=TITLE, draft=not signed)
 
 
 def _report_event(extract: ChartExtract, event_id: str) -> ClinicalEvent:

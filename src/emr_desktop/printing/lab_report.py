@@ -43,9 +43,8 @@ from emr_desktop.printing.describe import (
 from emr_desktop.printing.fonts import BOLD, REGULAR
 from emr_desktop.printing.layout import (
     MISSING,
-    Footer,
     Signature,
-    build_pdf,
+    chart_pdf,
     content_width,
     esc,
     grid,
@@ -126,18 +125,7 @@ def lab_report_pdf(extract: ChartExtract, encounter_id: str, order_id: str | Non
             width * 0.8,
         )
     )
-    return build_pdf(
-        story,
-        pagesize=pagesize,
-        title=TITLE,
-        author=extract.letterhead.facility_name,
-        footer=Footer(
-            patient=patient,
-            printed_at=extract.printed_at,
-            printed_by=extract.printed_by,
-            draft=not signed,
-        ),
-    )
+    return chart_pdf(story, extract, pagesize=pagesize, title=TITLE, draft=not signed)
 
 
 def _encounter(extract: ChartExtract, encounter_id: str) -> Encounter:

@@ -41,7 +41,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from emr_desktop.core.documents import Letterhead, age_on
+from emr_desktop.core.documents import ChartExtract, Letterhead, age_on
 from emr_desktop.core.errors import ValidationError
 from emr_desktop.core.records import Patient
 from emr_desktop.core.timeutil import to_local
@@ -515,6 +515,31 @@ def build_pdf(
     )
     doc.build(story, canvasmaker=_paged_canvas(footer))
     return buffer.getvalue()
+
+
+def chart_pdf(
+    story: list[Flowable],
+    extract: ChartExtract,
+    *,
+    pagesize: tuple[float, float],
+    title: str,
+    draft: bool = False,
+    scale: float = 1.0,
+) -> bytes:
+    """`build_pdf` for a document of the extract's patient, printed by its printer."""
+    return build_pdf(
+        story,
+        pagesize=pagesize,
+        title=title,
+        author=extract.letterhead.facility_name,
+        footer=Footer(
+            patient=extract.patient,
+            printed_at=extract.printed_at,
+            printed_by=extract.printed_by,
+            draft=draft,
+            scale=scale,
+        ),
+    )
 
 
 def content_width(

@@ -50,11 +50,10 @@ from emr_desktop.printing.describe import SEVERITY_VI, diagnosis_text, route_vi
 from emr_desktop.printing.layout import (
     MISSING,
     SEX_VI,
-    Footer,
     Signature,
     amount,
     birth_text,
-    build_pdf,
+    chart_pdf,
     content_width,
     esc,
     grid,
@@ -207,18 +206,7 @@ def mar_pdf(extract: ChartExtract, encounter_id: str) -> bytes:
             width * 0.5,
         )
     )
-    return build_pdf(
-        story,
-        pagesize=pagesize,
-        title=TITLE,
-        author=extract.letterhead.facility_name,
-        footer=Footer(
-            patient=patient,
-            printed_at=extract.printed_at,
-            printed_by=extract.printed_by,
-            draft=draft,
-        ),
-    )
+    return chart_pdf(story, extract, pagesize=pagesize, title=TITLE, draft=draft)
 
 
 # --- The orders and what was given ------------------------------------------------------

@@ -21,10 +21,9 @@ from emr_desktop.core.timeutil import to_local
 from emr_desktop.printing.codes import QrFlowable
 from emr_desktop.printing.describe import diagnosis_text, item_text, weight_kg
 from emr_desktop.printing.layout import (
-    Footer,
     Signature,
     amount,
-    build_pdf,
+    chart_pdf,
     content_width,
     esc,
     grid,
@@ -150,16 +149,11 @@ def prescription_pdf(extract: ChartExtract, event_id: str, *, paper: str = "A5")
     story.append(para("- Khám lại xin mang theo đơn này.", s.small))
     if patient.phones:
         story.append(para(f"- Số điện thoại liên hệ: {', '.join(patient.phones)}", s.small))
-    return build_pdf(
+    return chart_pdf(
         story,
+        extract,
         pagesize=pagesize,
         title=f"{title} {body.code or ''}".strip(),
-        author=extract.letterhead.facility_name,
-        footer=Footer(
-            patient=patient,
-            printed_at=extract.printed_at,
-            printed_by=extract.printed_by,
-            draft=not signed,
-            scale=scale,
-        ),
+        draft=not signed,
+        scale=scale,
     )

@@ -49,9 +49,8 @@ from emr_desktop.printing.describe import (
 )
 from emr_desktop.printing.layout import (
     MISSING,
-    Footer,
     Signature,
-    build_pdf,
+    chart_pdf,
     content_width,
     esc,
     labelled,
@@ -209,17 +208,8 @@ def referral_pdf(extract: ChartExtract, encounter_id: str, details: ReferralDeta
         ),
     ]
     printed = [e for e in events if e.kind in _PRINTED_KINDS]
-    return build_pdf(
-        story,
-        pagesize=pagesize,
-        title=TITLE,
-        author=extract.letterhead.facility_name,
-        footer=Footer(
-            patient=patient,
-            printed_at=extract.printed_at,
-            printed_by=extract.printed_by,
-            draft=has_draft([*printed, *notes, *vitals]),
-        ),
+    return chart_pdf(
+        story, extract, pagesize=pagesize, title=TITLE, draft=has_draft([*printed, *notes, *vitals])
     )
 
 

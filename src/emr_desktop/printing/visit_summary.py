@@ -75,11 +75,10 @@ from emr_desktop.printing.fonts import REGULAR
 from emr_desktop.printing.layout import (
     MISSING,
     SEX_VI,
-    Footer,
     Signature,
     amount,
     birth_text,
-    build_pdf,
+    chart_pdf,
     content_width,
     esc,
     grid,
@@ -435,17 +434,12 @@ def visit_summary_pdf(extract: ChartExtract, encounter_id: str) -> bytes:
             width * 0.45,
         )
     )
-    return build_pdf(
+    return chart_pdf(
         story,
+        extract,
         pagesize=pagesize,
         title=title,
-        author=extract.letterhead.facility_name,
-        footer=Footer(
-            patient=patient,
-            printed_at=extract.printed_at,
-            printed_by=extract.printed_by,
-            draft=has_draft(e for e in events if e.kind in _PRINTED_KINDS),
-        ),
+        draft=has_draft(e for e in events if e.kind in _PRINTED_KINDS),
     )
 
 
