@@ -2,9 +2,9 @@
 
 Used for the README's pictures (`scripts/screenshots.py`) and by `python3 dev.py demo` on a
 machine without a display. It drives the real window the way a doctor would: log in, search,
-open the chart with the longest history, look at its tabs, the ward board, the nursing
-worklist and the sync review, then lock the screen. Only on a demo store: it logs in with
-the public demo login.
+open the chart with the longest history, look at its tabs, preview its latest prescription
+for printing, the ward board, the nursing worklist and the sync review, then lock the
+screen. Only on a demo store: it logs in with the public demo login.
 """
 
 from __future__ import annotations
@@ -17,9 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QWidget
 
+from emr_desktop.core.documents import DocumentKind
+from emr_desktop.services import documents
+from emr_desktop.services.auth import Session
 from emr_desktop.store.store import Store
 from emr_desktop.ui.chart.view import ChartView
+from emr_desktop.ui.documents import DocumentOpener
 from emr_desktop.ui.main_window import MainWindow, Workspace
 
 log = logging.getLogger(__name__)
@@ -48,6 +53,8 @@ class _Step:
     shot: str | None
     action: Callable[[], None]
     ready: Callable[[], bool]
+    #: What the picture shows, if not the main window.
+    widget: Callable[[], QWidget] | None = None
 
 
 class Tour(QObject):
@@ -65,6 +72,7 @@ class Tour(QObject):
         self._password = password
         self._patient_id: str | None = None
         self._chart: ChartView | None = None
+        self._opener: DocumentOpener | None = None
         self._written: list[Path] = []
         self._index = -1
         self._step_started = 0.0
@@ -81,6 +89,13 @@ class Tour(QObject):
             _Step("04-sinh-hieu", lambda: self._chart_tab("vitals"), self._chart_loaded),
             _Step("05-ghi-chep", lambda: self._chart_tab("notes"), self._chart_loaded),
             _Step("06-don-thuoc", lambda: self._chart_tab("prescriptions"), self._chart_loaded),
+            _Step(
+                "11-xem-truoc-ban-in",
+                self._preview_prescription,
+                self._preview_ready,
+                lambda: self._preview(),
+            ),
+            _Step(None, self._close_preview, lambda: True),
             _Step("07-so-do-giuong", self._ward, lambda: True),
             _Step("08-dieu-duong", self._nursing, lambda: True),
             _Step("09-xu-ly-dong-bo", self._review, lambda: True),
@@ -124,6 +139,32 @@ class Tour(QObject):
     def _chart_tab(self, name: str) -> None:
         assert self._chart is not None
         self._chart.tabs.setCurrentWidget(getattr(self._chart, name))
+
+    def _preview_prescription(self) -> None:
+        assert self._chart is not None and self._patient_id is not None
+        self._opener = DocumentOpener(self._ctx, self._chart)
+        opener, patient_id = self._opener, self._patient_id
+
+        def newest(store: Store, session: Session) -> str:
+            for target in documents.targets(store, session, patient_id):
+                if target.kind == DocumentKind.PRESCRIPTION and target.target_id:
+                    return target.target_id
+            raise LookupError("the chart has no prescription")
+
+        def chosen(target_id: Any) -> None:
+            opener.open(patient_id, DocumentKind.PRESCRIPTION, str(target_id))
+
+        self._ctx.call(newest, on_done=chosen, on_error=lambda e: self._fail(str(e)))
+
+    def _preview(self) -> QWidget:
+        assert self._opener is not None and self._opener.preview is not None
+        return self._opener.preview
+
+    def _close_preview(self) -> None:
+        self._preview().close()
+
+    def _preview_ready(self) -> bool:
+        return self._opener is not None and self._opener.preview is not None
 
     def _ward(self) -> None:
         workspace = self._workspace()
@@ -172,7 +213,8 @@ class Tour(QObject):
             return
         if step.shot is not None:
             path = self._out / f"{step.shot}.png"
-            if not self._window.grab().save(str(path)):
+            widget = step.widget() if step.widget is not None else self._window
+            if not widget.grab().save(str(path)):
                 self._fail(f"cannot write {path}")
                 return
             self._written.append(path)
