@@ -201,6 +201,29 @@ class History:
     bed_id: str
 
 
+def _chest_xray(findings: str, conclusion: str, order_id: str) -> ImagingReport:
+    return ImagingReport(
+        service_code="HA0001",
+        modality="CR",
+        findings=findings,
+        conclusion=conclusion,
+        order_id=order_id,
+    )
+
+
+def _draft_prescription(
+    store: Store, doctor: Session, patient_id: str, encounter_id: str | None
+) -> ClinicalEvent:
+    """An unsigned prescription of one drug."""
+    return prescribing.prescribe(
+        store,
+        doctor,
+        patient_id=patient_id,
+        encounter_id=encounter_id,
+        items=[ItemRequest("T0001", Decimal(1), 3, 5)],
+    )
+
+
 def _local(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=VIETNAM_TZ).astimezone(UTC)
 
@@ -262,30 +285,26 @@ def history(store: Store, admin: Session, doctor: Session, nurse: Session) -> Hi
         visit.id,
     )
     imaging = record(
-        ImagingReport(
-            service_code="HA0001",
-            modality="CR",
-            findings="Rốn phổi hai bên đậm",
-            conclusion="Viêm phế quản",
-            order_id=imaging_order.id,
-        ),
-        visit.id,
+        _chest_xray("Rốn phổi hai bên đậm", "Viêm phế quản", imaging_order.id), visit.id
     )
     clinical.discharge_patient(store, doctor, visit.id, treatment_result="2")
 
-    stay = clinical.start_encounter(
-        store,
-        doctor,
-        patient_id=patient.id,
-        kind=EncounterKind.INPATIENT,
-        department_id=department.id,
-        bed_id=bed.id,
-        started_at=_local(2026, 11, 2, 9, 0),
-    )
+    def admit(started_at: datetime, bed_id: str | None) -> str:
+        return clinical.start_encounter(
+            store,
+            doctor,
+            patient_id=patient.id,
+            kind=EncounterKind.INPATIENT,
+            department_id=department.id,
+            bed_id=bed_id,
+            started_at=started_at,
+        ).id
+
+    stay_id = admit(_local(2026, 11, 2, 9, 0), bed.id)
     medication_order = nursing.order_medication(
         store,
         doctor,
-        encounter_id=stay.id,
+        encounter_id=stay_id,
         drug_code="T0001",
         dose=Decimal(1),
         times=(),
@@ -304,21 +323,14 @@ def history(store: Store, admin: Session, doctor: Session, nurse: Session) -> Hi
         at=_local(2026, 11, 3, 14, 0),
     )
     clinical.discharge_patient(
-        store, doctor, stay.id, treatment_result="1", ended_at=_local(2026, 11, 9, 10, 0)
+        store, doctor, stay_id, treatment_result="1", ended_at=_local(2026, 11, 9, 10, 0)
     )
-    open_stay = clinical.start_encounter(
-        store,
-        doctor,
-        patient_id=patient.id,
-        kind=EncounterKind.INPATIENT,
-        department_id=department.id,
-        started_at=_local(2026, 11, 20, 9, 0),
-    )
+    open_stay_id = admit(_local(2026, 11, 20, 9, 0), None)
     return History(
         patient=patient,
         visit_id=visit.id,
-        stay_id=stay.id,
-        open_stay_id=open_stay.id,
+        stay_id=stay_id,
+        open_stay_id=open_stay_id,
         vitals=vitals,
         note=note,
         prescription=prescription,
@@ -426,13 +438,7 @@ def test_an_imaging_report_brings_the_order_it_answers_from_another_visit(
         store,
         doctor,
         patient_id=history.patient.id,
-        body=ImagingReport(
-            service_code="HA0001",
-            modality="CR",
-            findings="Phổi sáng",
-            conclusion="Bình thường",
-            order_id=history.imaging_order.id,
-        ),
+        body=_chest_xray("Phổi sáng", "Bình thường", history.imaging_order.id),
     )
     extract = documents.chart_extract(
         store, doctor, history.patient.id, DocumentKind.IMAGING_REPORT, report.id
@@ -576,13 +582,7 @@ def test_a_merged_chart_prints_the_events_of_both(
             store, "patient_id IN (?, ?)", history.patient.id, duplicate.id
         )
     # A record of the merged-away chart prints from the surviving chart.
-    rx = prescribing.prescribe(
-        store,
-        doctor,
-        patient_id=duplicate.id,
-        encounter_id=None,
-        items=[ItemRequest("T0001", Decimal(1), 3, 5)],
-    )
+    rx = _draft_prescription(store, doctor, duplicate.id, None)
     extract = documents.chart_extract(
         store, doctor, history.patient.id, DocumentKind.PRESCRIPTION, rx.id
     )
@@ -628,13 +628,7 @@ def test_who_may_prepare_list_print_and_export(
 def test_targets_list_what_the_chart_can_print_newest_first(
     store: Store, doctor: Session, history: History
 ) -> None:
-    draft = prescribing.prescribe(
-        store,
-        doctor,
-        patient_id=history.patient.id,
-        encounter_id=history.open_stay_id,
-        items=[ItemRequest("T0001", Decimal(1), 3, 5)],
-    )
+    draft = _draft_prescription(store, doctor, history.patient.id, history.open_stay_id)
     listed = documents.targets(store, doctor, history.patient.id)
     whens = [t.when for t in listed]
     assert whens == sorted(whens, reverse=True)
@@ -697,15 +691,18 @@ def test_a_new_chart_can_only_be_exported(store: Store, doctor: Session) -> None
 def test_printing_is_audited_with_pages_and_copies(
     store: Store, doctor: Session, history: History
 ) -> None:
-    documents.record_print(
-        store,
-        doctor,
-        DocumentKind.PRESCRIPTION,
-        history.patient.id,
-        history.prescription.id,
-        pages=1,
-        copies=2,
-    )
+    def print_prescription(pages: int, copies: int) -> None:
+        documents.record_print(
+            store,
+            doctor,
+            DocumentKind.PRESCRIPTION,
+            history.patient.id,
+            history.prescription.id,
+            pages=pages,
+            copies=copies,
+        )
+
+    print_prescription(pages=1, copies=2)
     [row] = _audit(store, "document.print")
     assert row == {
         "user_id": doctor.user_id,
@@ -716,17 +713,20 @@ def test_printing_is_audited_with_pages_and_copies(
     }
     for pages, copies, field in ((1, 0, "copies"), (1, 21, "copies"), (0, 1, "pages")):
         with pytest.raises(ValidationError) as info:
-            documents.record_print(
-                store,
-                doctor,
-                DocumentKind.PRESCRIPTION,
-                history.patient.id,
-                history.prescription.id,
-                pages=pages,
-                copies=copies,
-            )
+            print_prescription(pages=pages, copies=copies)
         assert info.value.field == field
     assert len(_audit(store, "document.print")) == 1
+
+
+def _refused_export(
+    store: Store, session: Session, history: History, destination: Path, data: bytes = PDF
+) -> ValidationError:
+    """Why exporting the whole chart to `destination` was refused."""
+    with pytest.raises(ValidationError) as info:
+        documents.export_pdf(
+            store, session, DocumentKind.CHART_EXPORT, history.patient.id, None, data, destination
+        )
+    return info.value
 
 
 @pytest.fixture
@@ -770,17 +770,8 @@ def test_export_refuses_what_is_not_a_pdf(
 ) -> None:
     destination = out / "x.pdf"
     for data in (b"", b"<html>%PDF-1.4</html>", PDF[:-7]):
-        with pytest.raises(ValidationError) as info:
-            documents.export_pdf(
-                store,
-                doctor,
-                DocumentKind.CHART_EXPORT,
-                history.patient.id,
-                None,
-                data,
-                destination,
-            )
-        assert (info.value.field, info.value.rule) == ("pdf", "format")
+        error = _refused_export(store, doctor, history, destination, data)
+        assert (error.field, error.rule) == ("pdf", "format")
     assert list(out.iterdir()) == []
     assert _audit(store, "document.export") == []
 
@@ -791,25 +782,12 @@ def test_an_export_that_cannot_be_written_leaves_no_file_and_no_audit(
     # The destination is a folder: the rename over it fails after the data was written.
     folder = out / "a folder.pdf"
     folder.mkdir()
-    with pytest.raises(ValidationError) as info:
-        documents.export_pdf(
-            store, doctor, DocumentKind.CHART_EXPORT, history.patient.id, None, PDF, folder
-        )
-    assert (info.value.field, info.value.rule) == ("destination", "writable")
+    error = _refused_export(store, doctor, history, folder)
+    assert (error.field, error.rule) == ("destination", "writable")
     assert [p.name for p in out.iterdir()] == [folder.name]
     assert list(folder.iterdir()) == []
     # A folder that does not exist.
-    with pytest.raises(ValidationError) as info:
-        documents.export_pdf(
-            store,
-            doctor,
-            DocumentKind.CHART_EXPORT,
-            history.patient.id,
-            None,
-            PDF,
-            out / "missing" / "x.pdf",
-        )
-    assert info.value.field == "destination"
+    assert _refused_export(store, doctor, history, out / "missing" / "x.pdf").field == "destination"
     assert _audit(store, "document.export") == []
 
 
@@ -823,17 +801,8 @@ def test_an_export_into_a_read_only_folder_is_refused(
     folder.mkdir()
     folder.chmod(0o500)
     try:
-        with pytest.raises(ValidationError) as info:
-            documents.export_pdf(
-                store,
-                doctor,
-                DocumentKind.CHART_EXPORT,
-                history.patient.id,
-                None,
-                PDF,
-                folder / "x.pdf",
-            )
-        assert (info.value.field, info.value.rule) == ("destination", "writable")
+        error = _refused_export(store, doctor, history, folder / "x.pdf")
+        assert (error.field, error.rule) == ("destination", "writable")
         assert list(folder.iterdir()) == []
     finally:
         folder.chmod(0o700)

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
@@ -51,9 +52,19 @@ A4_WIDTH_POINTS = 595
 A5_WIDTH_POINTS = 420
 
 
+@dataclass(frozen=True)
+class Scene:
+    """A patient in an outpatient visit with one signed prescription."""
+
+    patient: Patient
+    visit: Encounter
+    #: The prescription's event id.
+    event_id: str
+
+
 @pytest.fixture
-def scene(store: Store, registrar: Session, doctor: Session) -> tuple[Patient, Encounter, str]:
-    """A patient in an outpatient visit with one signed prescription (its event id)."""
+def scene(store: Store, registrar: Session, doctor: Session) -> Scene:
+    """The prescription the tests print, in the test's store."""
     patient, visit = admitted_patient(store, registrar, doctor)
     event = prescribing.prescribe(
         store,
@@ -64,33 +75,32 @@ def scene(store: Store, registrar: Session, doctor: Session) -> tuple[Patient, E
         advice="Uống nhiều nước",
         sign_password=STAFF_PASSWORD,
     )
-    return patient, visit, event.id
+    return Scene(patient, visit, event.id)
 
 
-def _prepared(store: Store, session: Session, patient_id: str, event_id: str) -> PreparedDocument:
+def _prepared(store: Store, session: Session, scene: Scene) -> PreparedDocument:
+    """The scene's prescription, drawn on A5."""
     return prepare_document(
-        store, session, patient_id, DocumentKind.PRESCRIPTION, event_id, paper="A5"
+        store, session, scene.patient.id, DocumentKind.PRESCRIPTION, scene.event_id, paper="A5"
     )
 
 
-def _preview(qtbot: QtBot, ctx: AppContext, prepared: PreparedDocument) -> DocumentPreview:
-    preview = DocumentPreview(ctx, prepared)
+def _open(
+    qtbot: QtBot, ctx: AppContext, store: Store, session: Session, scene: Scene
+) -> DocumentPreview:
+    """The preview of the scene's prescription, for `session` logged in."""
+    preview = DocumentPreview(logged_in(ctx, session), _prepared(store, session, scene))
     qtbot.addWidget(preview)
     preview.show()
     return preview
 
 
-def _open(
-    qtbot: QtBot,
-    ctx: AppContext,
-    store: Store,
-    session: Session,
-    scene: tuple[Patient, Encounter, str],
+@pytest.fixture
+def preview(
+    qtbot: QtBot, ctx: AppContext, store: Store, doctor: Session, scene: Scene
 ) -> DocumentPreview:
-    """The preview of the scene's prescription, for `session` logged in."""
-    patient, _visit, event_id = scene
-    prepared = _prepared(store, session, patient.id, event_id)
-    return _preview(qtbot, logged_in(ctx, session), prepared)
+    """The doctor's preview of the scene's prescription."""
+    return _open(qtbot, ctx, store, doctor, scene)
 
 
 def _audit(store: Store, action: str) -> list[dict[str, Any]]:
@@ -105,7 +115,7 @@ def _audit(store: Store, action: str) -> list[dict[str, Any]]:
     ]
 
 
-def _pdfs(tmp_path: Path) -> set[Path]:
+def pdfs_on_disk(tmp_path: Path) -> set[Path]:
     """PDF files under the test's folder and in the temporary and working folders, where a
     careless preview would leave its copy."""
     found = [p for p in tmp_path.rglob("*") if p.is_file()]
@@ -152,6 +162,14 @@ def _ink(document: QPdfDocument, page: int) -> float:
     return dark / (image.width() * image.height())
 
 
+def _pdf_printer(output: Path) -> QPrinter:
+    """A printer writing a PDF to `output` (what a test can look at afterwards)."""
+    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printer.setOutputFileName(str(output))
+    return printer
+
+
 def _print_into(monkeypatch: pytest.MonkeyPatch, output: Path, *, copies: int = 1) -> None:
     """The print dialog, as if the user picked a PDF printer writing `output` and pressed
     Print (the real dialog would wait for a click)."""
@@ -168,46 +186,28 @@ def _print_into(monkeypatch: pytest.MonkeyPatch, output: Path, *, copies: int = 
 
 # ---------------------------------------------------------------------- the preview
 def test_the_prescription_is_previewed_from_memory_with_its_page_label(
-    qtbot: QtBot,
-    ctx: AppContext,
-    store: Store,
-    doctor: Session,
-    scene: tuple[Patient, Encounter, str],
-    tmp_path: Path,
+    qtbot: QtBot, ctx: AppContext, store: Store, doctor: Session, scene: Scene, tmp_path: Path
 ) -> None:
-    patient, _visit, event_id = scene
-    before = _pdfs(tmp_path)
-    preview = _preview(
-        qtbot, logged_in(ctx, doctor), _prepared(store, doctor, patient.id, event_id)
-    )
+    before = pdfs_on_disk(tmp_path)
+    preview = _open(qtbot, ctx, store, doctor, scene)
 
     assert preview.pages.document.status() == QPdfDocument.Status.Ready
     assert preview.page_count() == 1
     assert preview.pages.page_label.text() == "Trang 1/1"
     assert round(preview.pages.document.pagePointSize(0).width()) == A5_WIDTH_POINTS
-    assert patient.mrn in preview.windowTitle() and "Đơn thuốc" in preview.windowTitle()
-    assert patient.full_name not in preview.windowTitle()
+    assert scene.patient.mrn in preview.windowTitle() and "Đơn thuốc" in preview.windowTitle()
+    assert scene.patient.full_name not in preview.windowTitle()
     assert preview.print_button.isEnabled() and preview.print_button.text() == "&In…"
     assert preview.save_button.isVisible() and preview.save_button.text() == "&Lưu PDF…"
     assert preview.paper.isVisible()
-    assert _pdfs(tmp_path) - before == set()
+    assert pdfs_on_disk(tmp_path) - before == set()
 
     i18n.set_language(i18n.ENGLISH)
     qtbot.waitUntil(lambda: preview.pages.page_label.text() == "Page 1/1")
     assert preview.print_button.text() == "&Print…"
 
 
-def test_zoom_fits_the_width_the_page_or_steps(
-    qtbot: QtBot,
-    ctx: AppContext,
-    store: Store,
-    doctor: Session,
-    scene: tuple[Patient, Encounter, str],
-) -> None:
-    patient, _visit, event_id = scene
-    preview = _preview(
-        qtbot, logged_in(ctx, doctor), _prepared(store, doctor, patient.id, event_id)
-    )
+def test_zoom_fits_the_width_the_page_or_steps(preview: DocumentPreview) -> None:
     pages = preview.pages
     preview.resize(800, 900)
     assert pages.view.zoomMode() == QPdfView.ZoomMode.FitToWidth
@@ -237,17 +237,8 @@ def test_a_pdf_that_cannot_be_read_is_not_shown(qtbot: QtBot) -> None:
 
 
 def test_choosing_a5_or_a4_draws_the_prescription_again(
-    qtbot: QtBot,
-    ctx: AppContext,
-    store: Store,
-    doctor: Session,
-    scene: tuple[Patient, Encounter, str],
-    settings: QSettings,
+    qtbot: QtBot, ctx: AppContext, store: Store, preview: DocumentPreview, settings: QSettings
 ) -> None:
-    patient, _visit, event_id = scene
-    preview = _preview(
-        qtbot, logged_in(ctx, doctor), _prepared(store, doctor, patient.id, event_id)
-    )
     prepares = len(_audit(store, "document.prepare"))
 
     preview.paper.setCurrentIndex(preview.paper.findData("A4"))
@@ -267,15 +258,11 @@ def test_print_paints_the_pages_on_the_printer_and_records_the_print(
     qtbot: QtBot,
     ctx: AppContext,
     store: Store,
-    doctor: Session,
-    scene: tuple[Patient, Encounter, str],
+    preview: DocumentPreview,
+    scene: Scene,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    patient, _visit, event_id = scene
-    preview = _preview(
-        qtbot, logged_in(ctx, doctor), _prepared(store, doctor, patient.id, event_id)
-    )
     output = tmp_path / "printer" / "printed.pdf"
     output.parent.mkdir()
     _print_into(monkeypatch, output, copies=2)
@@ -295,8 +282,8 @@ def test_print_paints_the_pages_on_the_printer_and_records_the_print(
     assert printed_ink == pytest.approx(_ink(preview.pages.document, 0), rel=0.1)
     [row] = _audit(store, "document.print")
     assert row == {
-        "target_id": event_id,
-        "patient_id": patient.id,
+        "target_id": scene.event_id,
+        "patient_id": scene.patient.id,
         "kind": "prescription",
         "pages": 1,
         "copies": 2,
@@ -309,15 +296,10 @@ def test_too_many_copies_are_refused_before_printing(
     qtbot: QtBot,
     ctx: AppContext,
     store: Store,
-    doctor: Session,
-    scene: tuple[Patient, Encounter, str],
+    preview: DocumentPreview,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    patient, _visit, event_id = scene
-    preview = _preview(
-        qtbot, logged_in(ctx, doctor), _prepared(store, doctor, patient.id, event_id)
-    )
     output = tmp_path / "printed.pdf"
     _print_into(monkeypatch, output, copies=21)
     preview.print_button.click()
@@ -339,25 +321,18 @@ def test_the_pages_printed_are_those_asked_for(qtbot: QtBot) -> None:
     assert chosen_pages(printer, 5, 3) == [3]
 
 
-def test_a_page_range_of_a_longer_document_prints_only_those_pages(
-    qtbot: QtBot,
-    ctx: AppContext,
-    store: Store,
-    doctor: Session,
-    scene: tuple[Patient, Encounter, str],
-    tmp_path: Path,
-) -> None:
-    patient, _visit, event_id = scene
-    prepared = _prepared(store, doctor, patient.id, event_id)
-    # Three pages (48 labels, 16 a sheet), to have a range to choose from.
+def _three_pages(preview: DocumentPreview, patient: Patient) -> None:
+    """Show a longer document in the preview: 48 labels, 16 a sheet."""
     sheet = labels.wristband_sheet([patient], "Bệnh viện huyện", copies=48)
-    preview = _preview(qtbot, logged_in(ctx, doctor), prepared)
     assert preview.pages.load_pdf(sheet) and preview.page_count() == 3
 
-    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+
+def test_a_page_range_of_a_longer_document_prints_only_those_pages(
+    qtbot: QtBot, preview: DocumentPreview, scene: Scene, tmp_path: Path
+) -> None:
+    _three_pages(preview, scene.patient)  # to have a range to choose from
     output = tmp_path / "range.pdf"
-    printer.setOutputFileName(str(output))
+    printer = _pdf_printer(output)
     printer.setPrintRange(QPrinter.PrintRange.PageRange)
     printer.setFromTo(2, 3)
     with qtbot.waitSignal(preview.printed, timeout=30_000) as printed:
@@ -370,16 +345,12 @@ def test_pages_are_painted_one_per_turn_of_the_event_loop_and_a_cancel_prints_no
     qtbot: QtBot,
     ctx: AppContext,
     store: Store,
-    doctor: Session,
-    scene: tuple[Patient, Encounter, str],
+    preview: DocumentPreview,
+    scene: Scene,
     tmp_path: Path,
 ) -> None:
-    patient, _visit, _event_id = scene
-    preview = _open(qtbot, ctx, store, doctor, scene)
-    assert preview.pages.load_pdf(labels.wristband_sheet([patient], "Bệnh viện", copies=48))
-    printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
-    printer.setOutputFileName(str(tmp_path / "cancelled.pdf"))
+    _three_pages(preview, scene.patient)
+    printer = _pdf_printer(tmp_path / "cancelled.pdf")
     painted: list[int] = []
 
     assert preview.print_to(printer)
@@ -402,17 +373,12 @@ def test_pages_are_painted_one_per_turn_of_the_event_loop_and_a_cancel_prints_no
 # ---------------------------------------------------------------------- save as PDF
 def test_save_as_pdf_exports_through_the_audited_service(
     qtbot: QtBot,
-    ctx: AppContext,
     store: Store,
-    doctor: Session,
-    scene: tuple[Patient, Encounter, str],
+    preview: DocumentPreview,
+    scene: Scene,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    patient, _visit, event_id = scene
-    preview = _preview(
-        qtbot, logged_in(ctx, doctor), _prepared(store, doctor, patient.id, event_id)
-    )
     asked: list[str] = []
     chosen = tmp_path / "exports" / "don-thuoc"  # typed without the extension
 
@@ -429,10 +395,10 @@ def test_save_as_pdf_exports_through_the_audited_service(
     assert exported.args == [saved]
     assert saved.read_bytes() == preview.prepared.pdf
     [proposed] = asked
-    assert Path(proposed).name == f"don-thuoc-{patient.mrn}.pdf"
+    assert Path(proposed).name == f"don-thuoc-{scene.patient.mrn}.pdf"
     assert "Bích" not in proposed
     [row] = _audit(store, "document.export")
-    assert row["target_id"] == event_id and row["patient_id"] == patient.id
+    assert row["target_id"] == scene.event_id and row["patient_id"] == scene.patient.id
     assert str(tmp_path) not in json.dumps(row)  # the file's name and place are not logged
 
 
@@ -440,15 +406,10 @@ def test_an_export_that_fails_is_reported_in_the_message_bar(
     qtbot: QtBot,
     ctx: AppContext,
     store: Store,
-    doctor: Session,
-    scene: tuple[Patient, Encounter, str],
+    preview: DocumentPreview,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    patient, _visit, event_id = scene
-    preview = _preview(
-        qtbot, logged_in(ctx, doctor), _prepared(store, doctor, patient.id, event_id)
-    )
     missing = tmp_path / "no-such-folder" / "don-thuoc.pdf"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args: (str(missing), ""))
     messages: list[tuple[str, str]] = []
@@ -466,11 +427,7 @@ def test_an_export_that_fails_is_reported_in_the_message_bar(
 
 
 def test_a_role_without_export_cannot_save_but_prints(
-    qtbot: QtBot,
-    ctx: AppContext,
-    store: Store,
-    nurse: Session,
-    scene: tuple[Patient, Encounter, str],
+    qtbot: QtBot, ctx: AppContext, store: Store, nurse: Session, scene: Scene
 ) -> None:
     preview = _open(qtbot, ctx, store, nurse, scene)
     assert preview.page_count() == 1
@@ -482,17 +439,11 @@ def test_a_role_without_export_cannot_save_but_prints(
 
 
 def test_the_preview_hides_while_locked_and_closes_for_another_user(
-    qtbot: QtBot,
-    ctx: AppContext,
-    store: Store,
-    doctor: Session,
-    nurse: Session,
-    scene: tuple[Patient, Encounter, str],
+    qtbot: QtBot, ctx: AppContext, store: Store, doctor: Session, nurse: Session, scene: Scene
 ) -> None:
-    patient, _visit, event_id = scene
-    preview = _preview(
-        qtbot, logged_in(ctx, doctor), _prepared(store, doctor, patient.id, event_id)
-    )
+    # Not the `preview` fixture: this preview is deleted during the test, and pytest-qt
+    # would try to close the fixture's object (still held by pytest) afterwards.
+    preview = _open(qtbot, ctx, store, doctor, scene)
     ctx.lock()
     assert not preview.isVisible()
     ctx.set_session(doctor)  # the same user unlocks
@@ -518,14 +469,9 @@ def _chart(qtbot: QtBot, ctx: AppContext, patient_id: str) -> ChartView:
 
 
 def test_the_chart_print_menu_lists_what_can_be_printed_and_opens_the_preview(
-    qtbot: QtBot,
-    ctx: AppContext,
-    store: Store,
-    doctor: Session,
-    scene: tuple[Patient, Encounter, str],
+    qtbot: QtBot, ctx: AppContext, doctor: Session, scene: Scene
 ) -> None:
-    patient, visit, event_id = scene
-    view = _chart(qtbot, logged_in(ctx, doctor), patient.id)
+    view = _chart(qtbot, logged_in(ctx, doctor), scene.patient.id)
     button = view.print_button
     assert button.isVisible() and button.text() == "&In"
 
@@ -534,8 +480,8 @@ def test_the_chart_print_menu_lists_what_can_be_printed_and_opens_the_preview(
     settle(qtbot, ctx)
 
     [(text, target)] = button.actions_of(DocumentKind.PRESCRIPTION)
-    assert target == event_id and "1 thuốc" in text
-    assert button.actions_of(DocumentKind.VISIT_SUMMARY)[0][1] == visit.id
+    assert target == scene.event_id and "1 thuốc" in text
+    assert button.actions_of(DocumentKind.VISIT_SUMMARY)[0][1] == scene.visit.id
     whole_chart = [("Hồ sơ bệnh án (bản trích xuất)", None)]
     assert button.actions_of(DocumentKind.CHART_EXPORT) == whole_chart
     submenus = [a.text() for a in button.menu_.actions() if a.menu() is not None]
@@ -544,13 +490,13 @@ def test_the_chart_print_menu_lists_what_can_be_printed_and_opens_the_preview(
     [action] = [
         entry
         for entry in button.menu_.findChildren(QAction)
-        if entry.data() == ("prescription", event_id)
+        if entry.data() == ("prescription", scene.event_id)
     ]
     with qtbot.waitSignal(button.opener.opened, timeout=20_000) as opened:
         action.trigger()
     preview = opened.args[0]
     assert isinstance(preview, DocumentPreview) and preview.isVisible()
-    assert preview.prepared.target_id == event_id and preview.page_count() == 1
+    assert preview.prepared.target_id == scene.event_id and preview.page_count() == 1
     assert button.isEnabled()
 
     # The chart changed: the list is read again when the menu next opens.
@@ -560,15 +506,10 @@ def test_the_chart_print_menu_lists_what_can_be_printed_and_opens_the_preview(
 
 
 def test_building_the_buttons_and_the_preview_shows_no_window_of_their_own(
-    qtbot: QtBot,
-    ctx: AppContext,
-    store: Store,
-    doctor: Session,
-    scene: tuple[Patient, Encounter, str],
+    qtbot: QtBot, ctx: AppContext, store: Store, doctor: Session, scene: Scene
 ) -> None:
     """A widget shown before it has a parent is a window: it would take the focus from the
     main window (and its shortcuts, Ctrl+L to lock among them)."""
-    patient, _visit, event_id = scene
     host = QWidget()
     qtbot.addWidget(host)
     host.show()
@@ -576,9 +517,9 @@ def test_building_the_buttons_and_the_preview_shows_no_window_of_their_own(
     qtbot.waitUntil(lambda: QApplication.activeWindow() is host)
     logged_in(ctx, doctor)
     built = [
-        ChartPrintButton(ctx, patient.id),
+        ChartPrintButton(ctx, scene.patient.id),
         PrintPrescriptionButton(ctx),
-        DocumentPreview(ctx, _prepared(store, doctor, patient.id, event_id)),
+        DocumentPreview(ctx, _prepared(store, doctor, scene)),
     ]
     for widget in built:
         qtbot.addWidget(widget)
@@ -587,14 +528,9 @@ def test_building_the_buttons_and_the_preview_shows_no_window_of_their_own(
 
 
 def test_the_prescriptions_tab_prints_the_selected_prescription(
-    qtbot: QtBot,
-    ctx: AppContext,
-    store: Store,
-    doctor: Session,
-    scene: tuple[Patient, Encounter, str],
+    qtbot: QtBot, ctx: AppContext, doctor: Session, scene: Scene
 ) -> None:
-    patient, _visit, event_id = scene
-    view = _chart(qtbot, logged_in(ctx, doctor), patient.id)
+    view = _chart(qtbot, logged_in(ctx, doctor), scene.patient.id)
     view.tabs.setCurrentWidget(view.prescriptions)
     tab = view.prescriptions
     assert not tab.print_button.isEnabled()
@@ -602,18 +538,14 @@ def test_the_prescriptions_tab_prints_the_selected_prescription(
     assert tab.print_button.isEnabled()
     with qtbot.waitSignal(tab.print_button.opener.opened, timeout=20_000) as opened:
         tab.print_button.click()
-    assert opened.args[0].prepared.target_id == event_id
+    assert opened.args[0].prepared.target_id == scene.event_id
 
 
 def test_a_role_that_cannot_read_charts_sees_no_print_button(
-    qtbot: QtBot, ctx: AppContext, registrar: Session, scene: tuple[Patient, Encounter, str]
+    qtbot: QtBot, ctx: AppContext, registrar: Session, scene: Scene
 ) -> None:
-    patient, _visit, _event_id = scene
     # A registration clerk prints forms, but a chart's documents show its clinical content.
-    view = ChartView(logged_in(ctx, registrar), patient.id)
-    qtbot.addWidget(view)
-    view.show()
-    settle(qtbot, ctx)
+    view = _chart(qtbot, logged_in(ctx, registrar), scene.patient.id)
     assert not view.print_button.isVisibleTo(view)
 
 
@@ -649,25 +581,20 @@ def test_the_referral_details_are_required_before_the_letter(qtbot: QtBot) -> No
 
 
 def test_choosing_a_referral_in_the_chart_asks_its_details_then_shows_the_letter(
-    qtbot: QtBot,
-    ctx: AppContext,
-    store: Store,
-    doctor: Session,
-    scene: tuple[Patient, Encounter, str],
+    qtbot: QtBot, ctx: AppContext, store: Store, doctor: Session, scene: Scene
 ) -> None:
-    patient, visit, _event_id = scene
-    view = _chart(qtbot, logged_in(ctx, doctor), patient.id)
+    view = _chart(qtbot, logged_in(ctx, doctor), scene.patient.id)
     button = view.print_button
     prepares = len(_audit(store, "document.prepare"))
 
-    button.choose(DocumentKind.REFERRAL, visit.id)
+    button.choose(DocumentKind.REFERRAL, scene.visit.id)
     [dialog] = button.findChildren(ReferralDialog)
     assert dialog.isVisible()
     dialog.reject()
     settle(qtbot, ctx)
     assert len(_audit(store, "document.prepare")) == prepares  # nothing read or drawn
 
-    button.choose(DocumentKind.REFERRAL, visit.id)
+    button.choose(DocumentKind.REFERRAL, scene.visit.id)
     [dialog] = [d for d in button.findChildren(ReferralDialog) if d.isVisible()]
     dialog.destination.setText("Bệnh viện Đa khoa tỉnh Hà Nam")
     dialog.reason.setPlainText("Vượt quá khả năng chuyên môn")

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from emr_desktop.core.catalog import CatalogKind
 from emr_desktop.core.documents import ChartExtract, DocumentKind, Letterhead
@@ -48,7 +48,7 @@ from emr_desktop.services.auth import Session
 from emr_desktop.services.chart import linked_ids
 from emr_desktop.services.patients import resolve_patient_id
 from emr_desktop.store.rows import row_to_event, row_to_record
-from emr_desktop.store.schema import TABLES_BY_KIND
+from emr_desktop.store.schema import TABLES_BY_KIND, clinical_event
 from emr_desktop.store.store import Store
 from emr_desktop.store.uow import UnitOfWork
 
@@ -76,25 +76,9 @@ _INPATIENT_DOCUMENTS = frozenset({DocumentKind.DISCHARGE, DocumentKind.MAR})
 #: The title printed under a member of staff's signature, by role.
 _TITLES = {Role.DOCTOR: "BS.", Role.NURSE: "ĐD.", Role.PHARMACIST: "DS."}
 
-_EVENT_COLUMNS = (
-    "id",
-    "facility_id",
-    "patient_id",
-    "encounter_id",
-    "kind",
-    "effective_at",
-    "created_at",
-    "created_by",
-    "device_id",
-    "status",
-    "signed_by",
-    "signed_at",
-    "content_hash",
-    "corrects",
-    "correction",
-    "correction_reason",
-    "body",
-)
+#: The columns `row_to_event` reads, as the store's schema names them (not the row's `pk`
+#: and per-field stamps).
+_EVENT_COLUMNS = tuple(c.name for c in clinical_event.columns if c.name not in ("pk", "field_hlc"))
 _EVENT_SELECT = f"SELECT {', '.join(_EVENT_COLUMNS)} FROM clinical_event"  # noqa: S608
 
 
@@ -192,6 +176,24 @@ def _kind(kind: DocumentKind | str) -> DocumentKind:
         ) from None
 
 
+def _audit_document(
+    uow: UnitOfWork,
+    action: str,
+    kind: DocumentKind,
+    target_id: str | None,
+    patient_id: str,
+    **counts: int,
+) -> None:
+    """Audit one document's `action` (ids and counts only: nothing of the patient)."""
+    uow.audit(
+        action,
+        target_kind=kind.value,
+        target_id=target_id,
+        patient_id=patient_id,
+        detail={"kind": kind.value, **counts},
+    )
+
+
 def _target_error(rule: str, vi: str, en: str) -> ValidationError:
     return ValidationError("target_id", rule, vi, en)
 
@@ -242,21 +244,27 @@ def _patient_records(uow: UnitOfWork, cls: type[Any], patient_ids: list[str]) ->
     return tuple(row_to_record(cls, row) for row in uow.conn.execute(stmt))
 
 
+_Found = TypeVar("_Found", ClinicalEvent, Encounter)
+
+
+def _of_chart(found: list[_Found], ids: list[str], what_vi: str, what_en: str) -> _Found:
+    """The target found, if it belongs to the chart (`ids`: the merged patients' ids)."""
+    if not found or found[0].patient_id not in ids:
+        raise _target_error(
+            "unknown",
+            f"Không có {what_vi} này trong hồ sơ bệnh nhân",
+            f"No such {what_en} in the patient's chart",
+        )
+    return found[0]
+
+
 def _event_target(
     uow: UnitOfWork, kind: DocumentKind, target_id: str, ids: list[str]
 ) -> tuple[list[Encounter], list[ClinicalEvent]]:
     """The event a document is printed from, with its encounter and the encounter's events
     (and, for an imaging report, the order it answers)."""
-    found = _events(uow, "id = ?", (target_id,))
-    wanted = EVENT_DOCUMENTS[kind]
-    if not found or found[0].patient_id not in ids:
-        raise _target_error(
-            "unknown",
-            "Không có bản ghi này trong hồ sơ bệnh nhân",
-            "No such record in the patient's chart",
-        )
-    event = found[0]
-    if event.kind != wanted or event.correction == Correction.ENTERED_IN_ERROR:
+    event = _of_chart(_events(uow, "id = ?", (target_id,)), ids, "bản ghi", "record")
+    if event.kind != EVENT_DOCUMENTS[kind] or event.correction == Correction.ENTERED_IN_ERROR:
         raise _target_error(
             "kind",
             f"Bản ghi này không in được thành {kind.title_vi.lower()}",
@@ -301,14 +309,7 @@ def _encounter_target(
     uow: UnitOfWork, kind: DocumentKind, target_id: str, ids: list[str]
 ) -> tuple[list[Encounter], list[ClinicalEvent]]:
     """The encounter a document is printed from, with every event of it."""
-    found = _encounters(uow, "id = ?", (target_id,))
-    if not found or found[0].patient_id not in ids:
-        raise _target_error(
-            "unknown",
-            "Không có lượt khám này trong hồ sơ bệnh nhân",
-            "No such encounter in the patient's chart",
-        )
-    encounter = found[0]
+    encounter = _of_chart(_encounters(uow, "id = ?", (target_id,)), ids, "lượt khám", "encounter")
     if kind in _INPATIENT_DOCUMENTS and encounter.kind != EncounterKind.INPATIENT:
         raise _target_error(
             "inpatient",
@@ -321,7 +322,7 @@ def _encounter_target(
             "Bệnh nhân chưa được cho ra viện",
             "The patient has not been discharged yet",
         )
-    return found, _events(uow, "encounter_id = ?", (target_id,))
+    return [encounter], _events(uow, "encounter_id = ?", (target_id,))
 
 
 def chart_extract(
@@ -388,13 +389,7 @@ def chart_extract(
                 user_id: _TITLES[Role(role)] for user_id, _, role in users if role in _TITLES
             },
         )
-        uow.audit(
-            "document.prepare",
-            target_kind=kind.value,
-            target_id=target_id,
-            patient_id=survivor,
-            detail={"kind": kind.value, "events": len(events)},
-        )
+        _audit_document(uow, "document.prepare", kind, target_id, survivor, events=len(events))
         uow.commit()
     return extract
 
@@ -580,12 +575,8 @@ def record_print(
         )
     with store.unit_of_work(user_id=session.user_id) as uow:
         survivor = resolve_patient_id(uow, patient_id)
-        uow.audit(
-            "document.print",
-            target_kind=kind.value,
-            target_id=target_id,
-            patient_id=survivor,
-            detail={"kind": kind.value, "pages": pages, "copies": copies},
+        _audit_document(
+            uow, "document.print", kind, target_id, survivor, pages=pages, copies=copies
         )
         uow.commit()
 
@@ -650,13 +641,7 @@ def export_pdf(
         )
     with store.unit_of_work(user_id=session.user_id) as uow:
         survivor = resolve_patient_id(uow, patient_id)
-        uow.audit(
-            "document.export",
-            target_kind=kind.value,
-            target_id=target_id,
-            patient_id=survivor,
-            detail={"kind": kind.value, "bytes": len(pdf)},
-        )
+        _audit_document(uow, "document.export", kind, target_id, survivor, bytes=len(pdf))
         _write_atomically(destination, pdf)
         try:
             uow.commit()

@@ -3,8 +3,6 @@ and painted for the printer; nothing is written to disk."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice
@@ -13,6 +11,7 @@ from PySide6.QtPdf import QPdfDocument
 from pytestqt.qtbot import QtBot
 from tests.ui.conftest import logged_in, settle
 from tests.ui.nursing.conftest import Ward, audit_actions
+from tests.ui.test_documents import pdfs_on_disk
 
 from emr_desktop.services.auth import Session
 from emr_desktop.store.store import Store
@@ -22,23 +21,6 @@ from emr_desktop.ui.nursing.wristbands import WristbandPreview, render_pages
 
 #: Labels on one A4 sheet (`printing.labels.LabelLayout`: 2 × 8).
 PER_PAGE = 16
-
-
-def _pdfs(tmp_path: Path) -> set[Path]:
-    """PDF files under the test's folder (data and settings are there) and in the
-    temporary and working folders, where a careless preview would put its copy."""
-    found = [p for p in tmp_path.rglob("*") if p.is_file()]
-    for folder in (Path(tempfile.gettempdir()), Path(os.getcwd())):
-        found += [p for p in folder.iterdir() if p.is_file()]
-    return {p for p in found if _starts_as_pdf(p)}
-
-
-def _starts_as_pdf(path: Path) -> bool:
-    try:
-        with path.open("rb") as file:
-            return file.read(5) == b"%PDF-"
-    except OSError:  # gone meanwhile, or not ours to read
-        return False
 
 
 def _preview(qtbot: QtBot, ctx: AppContext, session: Session) -> WristbandPreview:
@@ -52,7 +34,7 @@ def _preview(qtbot: QtBot, ctx: AppContext, session: Session) -> WristbandPrevie
 def test_the_sheet_loads_from_memory_with_its_pages_and_no_file_is_written(
     qtbot: QtBot, ctx: AppContext, store: Store, nurse: Session, ward: Ward, tmp_path: Path
 ) -> None:
-    before = _pdfs(tmp_path)
+    before = pdfs_on_disk(tmp_path)
     preview = _preview(qtbot, ctx, nurse)
     preview.set_patients([ward.first.id, ward.second.id])
     assert not preview.print_button.isEnabled()
@@ -65,7 +47,7 @@ def test_the_sheet_loads_from_memory_with_its_pages_and_no_file_is_written(
     assert preview.page_count() == 2
     assert preview.print_button.isEnabled()
     assert audit_actions(store, "wristband.print") == 2
-    assert _pdfs(tmp_path) - before == set()
+    assert pdfs_on_disk(tmp_path) - before == set()
 
     # What the printer gets: every page, painted at size (here into memory).
     buffer = QBuffer()
