@@ -1,5 +1,6 @@
-"""Reading the PDFs the tests print, with the tools a reader has: pdftotext, pdfinfo,
-pdffonts, pdftoppm and zbarimg (poppler-utils, zbar-tools; `dev.py setup` installs them).
+"""Reading the PDFs the tests print, with the tools a reader has: pdftotext, pdftohtml,
+pdfinfo, pdffonts, pdftoppm and zbarimg (poppler-utils, zbar-tools; `dev.py setup` installs
+them).
 
 Rendered pages are kept as PNG in `test-artifacts/printing/` (override with
 `EMR_TEST_ARTIFACTS`) so that a person can look at what the tests printed.
@@ -7,11 +8,13 @@ Rendered pages are kept as PNG in `test-artifacts/printing/` (override with
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,6 +32,7 @@ def need(*tools: str) -> None:
 
 
 def _run(args: list[str], pdf: bytes) -> str:
+    """The output of the tool `args` run on `pdf` (kept in a temporary file)."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "document.pdf"
         path.write_bytes(pdf)
@@ -56,6 +60,60 @@ def page_texts(pdf: bytes) -> list[str]:
     """The text of each page."""
     pages = text(pdf).split("\f")
     return pages[:-1] if pages and not pages[-1].strip() else pages
+
+
+@dataclass(frozen=True)
+class Run:
+    """A run of text as pdftohtml places it: its page (from 1), its box's top, left and
+    width (in pdftohtml's units, top down), and whether it is set in bold."""
+
+    text: str
+    page: int
+    top: int
+    left: int
+    width: int
+    bold: bool
+
+    @property
+    def center(self) -> float:
+        return self.left + self.width / 2
+
+
+_TEXT = re.compile(
+    r'<text top="(\d+)" left="(\d+)" width="(\d+)" height="\d+" font="\d+">(.*)</text>'
+)
+
+
+def runs(pdf: bytes) -> list[Run]:
+    """Every run of text pdftohtml finds, in its order, with its page, place and weight."""
+    need("pdftohtml")
+    found: list[Run] = []
+    page = 0
+    for line in _run(["pdftohtml", "-xml", "-i", "-stdout"], pdf).splitlines():
+        if line.startswith("<page "):
+            page += 1
+        match = _TEXT.match(line)
+        if match:
+            top, left, width, inner = match.groups()
+            text = html.unescape(re.sub(r"<[^>]+>", "", inner))
+            found.append(Run(text, page, int(top), int(left), int(width), "<b>" in inner))
+    return found
+
+
+#: What every page of the specimen patient's documents ends with (`printing.specimen`).
+SPECIMEN_FOOTER = "Mã BN: 2016000123 — NGUYỄN THỊ HOÀ"
+
+
+def numbered_pages(pdf: bytes, footer: str = SPECIMEN_FOOTER) -> list[str]:
+    """The text of each page, runs of white space made single spaces, having checked that
+    they are all the pages pdfinfo counts and that each ends with "Trang n/N" and `footer`
+    (pages that come apart stay identifiable)."""
+    pages = [" ".join(page.split()) for page in page_texts(pdf)]
+    assert len(pages) == page_count(pdf)
+    for number, page in enumerate(pages, 1):
+        assert f"Trang {number}/{len(pages)}" in page, number
+        assert footer in page, number
+    return pages
 
 
 def page_count(pdf: bytes) -> int:

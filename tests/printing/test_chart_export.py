@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 
 from tests.printing import pdftools
 
-from emr_desktop.core.records import ClinicalEvent, ClinicalNote, Correction, EventStatus
+from emr_desktop.core.records import ClinicalNote, Correction
 from emr_desktop.printing.chart_export import chart_export_pdf
-from emr_desktop.printing.specimen import DOCTOR, VISIT_ID, specimen_chart
+from emr_desktop.printing.specimen import (
+    DOCTOR,
+    PRESCRIPTION_ID,
+    VISIT_ID,
+    specimen_chart,
+    specimen_event,
+    with_events,
+)
 
 
 def test_the_export_holds_the_whole_chart() -> None:
@@ -44,20 +52,12 @@ def test_the_export_holds_the_whole_chart() -> None:
 def test_ten_years_paginate_with_the_header_and_patient_on_every_page() -> None:
     chart = specimen_chart(years=10)
     pdf = chart_export_pdf(chart)
-    pages = pdftools.page_texts(pdf)
-    assert len(pages) == pdftools.page_count(pdf) > 30
-    for number, page in enumerate(pages, 1):
-        assert f"Trang {number}/{len(pages)}" in page
-        assert "Mã BN: 2016000123 — NGUYỄN THỊ HOÀ" in page
-        if number > 1:
-            assert "Thời gian" in page and "Người ghi / ký" in page
+    pages = pdftools.numbered_pages(pdf)
+    assert len(pages) > 30
+    for page in pages[1:]:
+        assert "Thời gian Nội dung Người ghi / ký" in page
     text = pdftools.flat(pdf)
     assert text.count("Khám ngoại trú") == 60
-
-
-def _note(chart_events: tuple[ClinicalEvent, ...], **changes: object) -> ClinicalEvent:
-    original = next(e for e in chart_events if isinstance(e.body, ClinicalNote))
-    return replace(original, **changes)  # type: ignore[arg-type]
 
 
 def test_corrections_drafts_and_entries_in_error_are_shown_as_such() -> None:
@@ -66,41 +66,25 @@ def test_corrections_drafts_and_entries_in_error_are_shown_as_such() -> None:
         e for e in chart.events if e.encounter_id == VISIT_ID and isinstance(e.body, ClinicalNote)
     )
     later = original.effective_at + timedelta(hours=1)
-    amendment = replace(
-        original,
-        id="ev-amend",
-        effective_at=later,
-        body=ClinicalNote(note_type="progress", text="Đã sửa: ran nổ đáy phổi trái."),
+    note = partial(specimen_event, at=later, author=DOCTOR, encounter_id=VISIT_ID)
+    amendment = note(
+        ClinicalNote(note_type="progress", text="Đã sửa: ran nổ đáy phổi trái."),
+        "ev-amend",
         corrects=original.id,
         correction=Correction.AMENDS,
         correction_reason="Nhầm bên phổi",
     )
-    wrong = replace(
-        original,
-        id="ev-wrong",
-        body=ClinicalNote(note_type="progress", text="Ghi nhầm bệnh nhân khác."),
-    )
-    in_error = replace(
-        original,
-        id="ev-in-error",
-        effective_at=later,
-        body=ClinicalNote(note_type="progress", text="Ghi nhầm bệnh nhân khác."),
-        corrects="ev-wrong",
+    mistaken = ClinicalNote(note_type="progress", text="Ghi nhầm bệnh nhân khác.")
+    wrong = note(mistaken, "ev-wrong", at=original.effective_at)
+    in_error = note(
+        mistaken,
+        "ev-in-error",
+        corrects=wrong.id,
         correction=Correction.ENTERED_IN_ERROR,
         correction_reason="Nhầm hồ sơ",
     )
-    draft = replace(
-        original,
-        id="ev-draft",
-        effective_at=later,
-        body=ClinicalNote(note_type="progress", text="Nháp chưa ký."),
-        status=EventStatus.DRAFT,
-        signed_by=None,
-        signed_at=None,
-        content_hash=None,
-        created_by=DOCTOR,
-    )
-    chart = replace(chart, events=(*chart.events, amendment, wrong, in_error, draft))
+    draft = note(ClinicalNote(note_type="progress", text="Nháp chưa ký."), "ev-draft", signed=False)
+    chart = with_events(chart, amendment, wrong, in_error, draft)
     text = pdftools.flat(chart_export_pdf(chart))
     assert "Đã đính chính lúc 09:00 20/11/2026: Nhầm bên phổi" in text
     assert "Diễn biến bệnh (bản đính chính) Đã sửa: ran nổ đáy phổi trái." in text
@@ -115,3 +99,24 @@ def test_a_chart_with_nothing_but_the_patient_still_prints() -> None:
     assert "Chưa ghi nhận dị ứng." in text
     assert "Hết hồ sơ. 0 bản ghi, 0 lần khám/điều trị." in text
     assert pdftools.page_count(pdf) == 1
+
+
+def test_an_entry_longer_than_a_page_runs_on_to_the_next() -> None:
+    long_note = "\n".join(f"Dòng {n}: người bệnh tỉnh, ăn uống được." for n in range(1, 121))
+    chart = with_events(
+        specimen_chart(drugs=30),
+        specimen_event(
+            ClinicalNote(note_type="progress", text=long_note),
+            "ev-long",
+            at=specimen_chart().event(PRESCRIPTION_ID).effective_at,
+            author=DOCTOR,
+            encounter_id=VISIT_ID,
+        ),
+    )
+    pdf = chart_export_pdf(chart)
+    pages = pdftools.numbered_pages(pdf)
+    text = pdftools.flat(pdf)
+    assert "30. Omeprazol 20 mg (viên nang) [30] — SL 30 viên" in text
+    for n in (1, 60, 120):
+        assert f"Dòng {n}: người bệnh tỉnh, ăn uống được." in text
+    assert "Hết hồ sơ." in pages[-1]

@@ -3,14 +3,11 @@ pdftohtml reports the runs), the MRN barcode, grouping by order, long reports, r
 
 from __future__ import annotations
 
-import html
 import re
-import subprocess
-import tempfile
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
+from functools import partial
 
 import pytest
 from tests.conftest import STAFF_PASSWORD
@@ -20,13 +17,20 @@ from emr_desktop.core.documents import ChartExtract, DocumentKind
 from emr_desktop.core.errors import ValidationError
 from emr_desktop.core.records import (
     ClinicalEvent,
-    EventBody,
-    EventStatus,
     LabResult,
     Order,
 )
 from emr_desktop.printing.lab_report import lab_report_pdf
-from emr_desktop.printing.specimen import DOCTOR, LAB, STAY_ID, VISIT_ID, specimen_chart
+from emr_desktop.printing.specimen import (
+    DOCTOR,
+    LAB,
+    STAY_ID,
+    VISIT_ID,
+    changed_encounter,
+    specimen_chart,
+    specimen_event,
+    with_events,
+)
 from emr_desktop.services import clinical, documents, patients
 from emr_desktop.services.auth import Session
 from emr_desktop.store.store import Store
@@ -36,40 +40,8 @@ _LATER = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 _HEADER = "STT Tên xét nghiệm Kết quả Đơn vị Trị số tham chiếu Đánh giá"
 
 
-def _event(
-    body: EventBody,
-    event_id: str,
-    *,
-    at: datetime = _LATER,
-    author: str = LAB,
-    signed: bool = True,
-    **correction: str,
-) -> ClinicalEvent:
-    event = ClinicalEvent(
-        id=event_id,
-        facility_id="fac-kb",
-        patient_id="pt-specimen",
-        encounter_id=VISIT_ID,
-        effective_at=at,
-        created_at=at,
-        created_by=author,
-        device_id="dev-test",
-        body=body,
-        **correction,  # type: ignore[arg-type]
-    )
-    if not signed:
-        return event
-    return replace(
-        event,
-        status=EventStatus.SIGNED,
-        signed_by=author,
-        signed_at=at + timedelta(minutes=5),
-        content_hash=event.content_digest(),
-    )
-
-
-def _with(chart: ChartExtract, *events: ClinicalEvent) -> ChartExtract:
-    return replace(chart, events=(*chart.events, *events))
+#: A result of today's visit, reported at 10:00 by the lab technician.
+_event = partial(specimen_event, at=_LATER, author=LAB, encounter_id=VISIT_ID)
 
 
 def _lab_order_id(chart: ChartExtract) -> str:
@@ -94,28 +66,11 @@ def _result(
     return _event(body, event_id)
 
 
-def _runs(pdf: bytes) -> list[tuple[str, bool]]:
-    """Every run of text pdftohtml finds, and whether it is set in bold."""
-    pdftools.need("pdftohtml")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "document.pdf"
-        path.write_bytes(pdf)
-        xml = subprocess.run(
-            ["pdftohtml", "-xml", "-i", "-stdout", str(path)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    found = []
-    for inner in re.findall(r"<text [^>]*>(.*)</text>", xml):
-        text = html.unescape(re.sub(r"<[^>]+>", "", inner))
-        found.append((text, "<b>" in inner))
-    return found
-
-
-def _lines(pdf: bytes) -> list[str]:
-    """The lines of the layout text with runs of spaces made single: a table row a line."""
-    return [" ".join(line.split()) for line in pdftools.text(pdf).splitlines()]
+def _rows(pdf: bytes) -> list[str]:
+    """The lines of the layout text after the table's header row, runs of spaces made
+    single: a table row a line."""
+    lines = [" ".join(line.split()) for line in pdftools.text(pdf).splitlines()]
+    return lines[lines.index(_HEADER) + 1 :]
 
 
 def test_the_lab_report_reads_as_the_form_does() -> None:
@@ -147,16 +102,15 @@ def test_the_lab_report_reads_as_the_form_does() -> None:
         "In lúc 15:30 20/11/2026",
     ):
         assert expected in text, expected
-    lines = _lines(pdf)
-    start = lines.index(_HEADER)
-    assert lines[start + 1 : start + 5] == [
+    rows = _rows(pdf)
+    assert rows[:4] == [
         "1 Hồng cầu (RBC) 4,12 T/L 3,8 – 5",
         "2 Huyết sắc tố (HGB) 118 g/L 120 – 150 L",
         "3 Bạch cầu (WBC) 11,8 G/L 4 – 10 H",
         "4 Tiểu cầu (PLT) 254 G/L 150 – 400",
     ]
-    assert "8 AST (GOT) 32 U/L ≤ 37" in lines
-    assert lines[start + 12] == "12 Natri 138 mmol/L 135 – 145"
+    assert "8 AST (GOT) 32 U/L ≤ 37" in rows
+    assert rows[11] == "12 Natri 138 mmol/L 135 – 145"
     # One order: no group row.
     assert "Xét nghiệm máu tổng quát" not in text
     assert "BẢN NHÁP" not in text
@@ -166,7 +120,7 @@ def test_the_lab_report_reads_as_the_form_does() -> None:
 
 
 def test_abnormal_rows_are_set_in_bold() -> None:
-    runs = dict(_runs(lab_report_pdf(specimen_chart(), VISIT_ID)))
+    runs = {run.text: run.bold for run in pdftools.runs(lab_report_pdf(specimen_chart(), VISIT_ID))}
     for abnormal in ("Huyết sắc tố (HGB)", "Bạch cầu (WBC)", "Glucose", "ALT (GPT)"):
         assert runs[abnormal] is True, abnormal
     for normal in ("Hồng cầu (RBC)", "Tiểu cầu (PLT)", "Ure", "Natri"):
@@ -182,18 +136,15 @@ def test_the_barcode_carries_the_mrn() -> None:
 
 def test_two_hundred_lines_paginate_with_the_header_on_every_page() -> None:
     pdf = lab_report_pdf(specimen_chart(lab_lines=200), VISIT_ID)
-    pages = pdftools.page_texts(pdf)
-    assert len(pages) == pdftools.page_count(pdf) >= 4
-    for number, page in enumerate(pages, 1):
-        flat = " ".join(page.split())
-        assert "STT Tên xét nghiệm Kết quả Đơn vị Trị số tham chiếu Đánh giá" in flat
-        assert f"Trang {number}/{len(pages)}" in flat
-        assert "Mã BN: 2016000123 — NGUYỄN THỊ HOÀ" in flat
+    pages = pdftools.numbered_pages(pdf)
+    assert len(pages) >= 4
+    for page in pages:
+        assert _HEADER in page
     numbers = [
-        int(found.group(1)) for line in _lines(pdf) if (found := re.match(r"(\d+) [^\d]", line))
+        int(found.group(1)) for line in _rows(pdf) if (found := re.match(r"(\d+) [^\d]", line))
     ]
     assert numbers == list(range(1, 201))
-    assert "200 AST (GOT) (lần 17) 32 U/L ≤ 37" in _lines(pdf)
+    assert "200 AST (GOT) (lần 17) 32 U/L ≤ 37" in _rows(pdf)
     last = " ".join(pages[-1].split())
     assert "Ngày 20 tháng 11 năm 2026 NGƯỜI THỰC HIỆN TRƯỞNG KHOA XÉT NGHIỆM" in last
 
@@ -215,7 +166,7 @@ def _two_orders() -> tuple[ChartExtract, str]:
         author=DOCTOR,
     )
     return (
-        _with(
+        with_events(
             chart,
             urine,
             _result("ev-pro", "ev-urine", "Protein niệu", "Âm tính", ref_text="Âm tính"),
@@ -230,26 +181,25 @@ def test_results_of_several_orders_are_grouped_under_their_order() -> None:
     chart, _urine = _two_orders()
     pdf = lab_report_pdf(chart, VISIT_ID)
     pdftools.render(pdf, "lab-report-grouped")
-    lines = _lines(pdf)
-    start = lines.index(_HEADER)
-    assert lines[start + 1 : start + 3] == [
+    rows = _rows(pdf)
+    assert rows[:2] == [
         "Xét nghiệm máu tổng quát — chỉ định 08:10 20/11/2026, Trần Văn Minh",
         "1 Hồng cầu (RBC) 4,12 T/L 3,8 – 5",
     ]
     urine = "Tổng phân tích nước tiểu (khẩn) — chỉ định 09:30 20/11/2026, Trần Văn Minh"
-    at = lines.index(urine)
-    assert lines[at - 1 : at + 4] == [
+    at = rows.index(urine)
+    assert rows[at - 1 : at + 4] == [
         "12 Natri 138 mmol/L 135 – 145",
         urine,
         "13 Protein niệu Âm tính Âm tính",
         "14 Bạch cầu niệu Dương tính *",
         "Xét nghiệm khác",
     ]
-    assert lines[at + 4].startswith("15 CRP 24 mg/L") and lines[at + 4].endswith(" H")
+    assert rows[at + 4].startswith("15 CRP 24 mg/L") and rows[at + 4].endswith(" H")
     text = pdftools.flat(pdf)
     assert "Người chỉ định: Trần Văn Minh Thời gian chỉ định: 08:10 20/11/2026" in text
     assert "Thời gian trả kết quả: 10:00 20/11/2026" in text
-    runs = _runs(pdf)
+    runs = {(run.text, run.bold) for run in pdftools.runs(pdf)}
     assert ("Xét nghiệm máu tổng quát — chỉ định 08:10 20/11/2026, Trần Văn Minh", True) in runs
     assert ("Bạch cầu niệu", True) in runs
     assert ("Protein niệu", False) in runs
@@ -258,9 +208,8 @@ def test_results_of_several_orders_are_grouped_under_their_order() -> None:
 def test_an_order_id_narrows_the_report_to_that_order() -> None:
     chart, urine = _two_orders()
     pdf = lab_report_pdf(chart, VISIT_ID, order_id=urine)
-    lines = _lines(pdf)
-    start = lines.index(_HEADER)
-    assert lines[start + 1 : start + 3] == [
+    rows = _rows(pdf)
+    assert rows[:2] == [
         "1 Protein niệu Âm tính Âm tính",
         "2 Bạch cầu niệu Dương tính *",
     ]
@@ -280,7 +229,7 @@ def test_amended_results_print_their_latest_value_and_erroneous_ones_not_at_all(
     glucose = next(e for e in results if e.body.test_name == "Glucose")  # type: ignore[attr-defined]
     sodium = next(e for e in results if e.body.test_name == "Natri")  # type: ignore[attr-defined]
     assert isinstance(glucose.body, LabResult)
-    chart = _with(
+    chart = with_events(
         chart,
         _event(
             replace(glucose.body, value="5,1", flag="normal"),
@@ -299,25 +248,21 @@ def test_amended_results_print_their_latest_value_and_erroneous_ones_not_at_all(
         ),
     )
     pdf = lab_report_pdf(chart, VISIT_ID)
-    lines = _lines(pdf)
-    assert "5 Glucose 5,1 mmol/L 3,9 – 6,4" in lines
-    assert lines[lines.index(_HEADER) + 11].startswith("11 Cholesterol toàn phần")
+    rows = _rows(pdf)
+    assert "5 Glucose 5,1 mmol/L 3,9 – 6,4" in rows
+    assert rows[10].startswith("11 Cholesterol toàn phần")
     text = pdftools.flat(pdf)
     assert "8,6" not in text
     assert "Natri" not in text and " 12 " not in text
 
 
 def test_an_unsigned_result_prints_as_a_draft() -> None:
-    chart = _with(
-        specimen_chart(), _result("ev-draft", None, "CRP", "3", unit="mg/L", flag="normal")
-    )
-    chart = replace(
-        chart,
-        events=tuple(
-            replace(e, status=EventStatus.DRAFT, signed_by=None, signed_at=None, content_hash=None)
-            if e.id == "ev-draft"
-            else e
-            for e in chart.events
+    chart = with_events(
+        specimen_chart(),
+        _event(
+            LabResult(test_code="XN-CRP", test_name="CRP", value="3", unit="mg/L"),
+            "ev-draft",
+            signed=False,
         ),
     )
     text = pdftools.flat(lab_report_pdf(chart, VISIT_ID))
@@ -368,7 +313,7 @@ def test_extreme_lengths_wrap_instead_of_overflowing() -> None:
 
 
 def test_typed_markup_is_printed_as_typed() -> None:
-    chart = _with(
+    chart = with_events(
         specimen_chart(),
         _result("ev-typed", None, "Ghi chú <b>mẫu</b>", "<i>tan huyết</i> & đục", flag="abnormal"),
     )
@@ -384,6 +329,9 @@ def test_an_encounter_without_lab_results_is_refused() -> None:
     with pytest.raises(ValidationError) as raised:
         lab_report_pdf(specimen_chart(), "enc-no-such")
     assert (raised.value.field, raised.value.rule) == ("target_id", "unknown")
+    with pytest.raises(ValidationError) as raised:
+        lab_report_pdf(changed_encounter(specimen_chart(), VISIT_ID, status="cancelled"), VISIT_ID)
+    assert (raised.value.field, raised.value.rule) == ("target_id", "cancelled")
 
 
 def test_results_recorded_through_the_services_print(
@@ -418,9 +366,8 @@ def test_results_recorded_through_the_services_print(
         )
     extract = documents.chart_extract(store, doctor, patient.id, DocumentKind.LAB_REPORT, visit.id)
     pdf = lab_report_pdf(extract, visit.id)
-    lines = _lines(pdf)
-    start = lines.index(_HEADER)
-    assert lines[start + 1 : start + 3] == [
+    rows = _rows(pdf)
+    assert rows[:2] == [
         "1 Định lượng glucose 8.2 mmol/L 3,9 – 6,4 H",
         "2 Số lượng bạch cầu (WBC) 7 G/L 4 – 10",
     ]

@@ -3,12 +3,10 @@ decodes them from a 300 dpi rendering."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
+from tests.printing import pdftools
 
 from emr_desktop.core.birthdate import BirthDate
 from emr_desktop.core.errors import PermissionDenied, ValidationError
@@ -20,12 +18,6 @@ from emr_desktop.services.nursing import wristband_patients
 from emr_desktop.store.store import Store
 
 FACILITY = "Trung tâm Y tế huyện Thử"
-
-
-def _need(*tools: str) -> None:
-    missing = [t for t in tools if shutil.which(t) is None]
-    if missing:
-        pytest.skip(f"needs {', '.join(missing)} (poppler-utils, zbar-tools) to read the PDF")
 
 
 def _patient(n: int, name: str, sex: str, birth: BirthDate | None, cccd: str | None) -> Patient:
@@ -47,34 +39,10 @@ HOA = _patient(1234, "Nguyễn Thị Hoà", "female", BirthDate(1956, date(1956,
 DUC = _patient(98, "Trần Văn Đức", "male", BirthDate(1948), None)
 
 
-def _text(pdf: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "labels.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(
-        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
-
-
-def _barcodes(pdf: bytes, tmp_path: Path) -> list[str]:
-    path = tmp_path / "scan.pdf"
-    path.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", "300", "-png", str(path), str(tmp_path / "page")], check=True)
-    found: list[str] = []
-    for page in sorted(tmp_path.glob("page-*.png")):
-        result = subprocess.run(
-            ["zbarimg", "--quiet", str(page)], capture_output=True, text=True, check=False
-        )
-        found.extend(line for line in result.stdout.splitlines() if line)
-    return sorted(found)
-
-
-def test_each_label_has_the_patient_in_vietnamese_and_the_fonts_are_embedded(
-    tmp_path: Path,
-) -> None:
-    _need("pdftotext", "pdffonts")
+def test_each_label_has_the_patient_in_vietnamese_and_the_fonts_are_embedded() -> None:
     pdf = wristband_sheet([HOA, DUC], FACILITY)
     assert pdf.startswith(b"%PDF")
-    text = _text(pdf, tmp_path)
+    text = pdftools.text(pdf)
     for expected in (
         "TRUNG TÂM Y TẾ HUYỆN THỬ",
         "NGUYỄN THỊ HOÀ",
@@ -87,16 +55,11 @@ def test_each_label_has_the_patient_in_vietnamese_and_the_fonts_are_embedded(
     ):
         assert expected in text
     assert text.count("CCCD") == 1
-    (tmp_path / "fonts.pdf").write_bytes(pdf)
-    fonts = subprocess.run(
-        ["pdffonts", str(tmp_path / "fonts.pdf")], check=True, capture_output=True, text=True
-    ).stdout
-    assert "DejaVuSans" in fonts and "Helvetica" not in fonts
+    pdftools.assert_only_embedded_fonts(pdf)
 
 
-def test_the_barcodes_decode_to_the_wristband_codes(tmp_path: Path) -> None:
-    _need("pdftoppm", "zbarimg")
-    assert _barcodes(wristband_sheet([HOA, DUC], FACILITY, qr=True), tmp_path) == [
+def test_the_barcodes_decode_to_the_wristband_codes() -> None:
+    assert pdftools.barcodes(wristband_sheet([HOA, DUC], FACILITY, qr=True)) == [
         "CODE-128:BN0000000098",
         "CODE-128:BN0000001234",
         "QR-Code:BN0000000098",
@@ -104,19 +67,17 @@ def test_the_barcodes_decode_to_the_wristband_codes(tmp_path: Path) -> None:
     ]
 
 
-def test_copies_fill_more_than_one_page(tmp_path: Path) -> None:
-    _need("pdftotext")
+def test_copies_fill_more_than_one_page() -> None:
     layout = LabelLayout()
     pdf = wristband_sheet([HOA], FACILITY, copies=layout.per_page + 1, outlines=True)
-    pages = _text(pdf, tmp_path).split("\f")
+    pages = pdftools.page_texts(pdf)
     assert pages[0].count("BN0000001234") == layout.per_page
     assert pages[1].count("BN0000001234") == 1
 
 
-def test_a_long_name_is_shrunk_to_fit(tmp_path: Path) -> None:
-    _need("pdftotext")
+def test_a_long_name_is_shrunk_to_fit() -> None:
     long = _patient(7, "Tôn Nữ Thị Hoàng Phương Thảo Nguyên Khánh Linh", "female", None, None)
-    text = _text(wristband_sheet([long], FACILITY), tmp_path)
+    text = pdftools.text(wristband_sheet([long], FACILITY))
     assert "TÔN NỮ THỊ HOÀNG PHƯƠNG THẢO NGUYÊN KHÁNH LINH" in text
     assert "NS: không rõ" in text
 
@@ -128,16 +89,13 @@ def test_nothing_to_print_or_too_many_copies_is_refused() -> None:
         wristband_sheet([HOA], FACILITY, copies=0)
 
 
-def test_printing_from_the_store_is_audited(
-    store: Store, nurse: Session, admin: Session, tmp_path: Path
-) -> None:
-    _need("pdftotext")
+def test_printing_from_the_store_is_audited(store: Store, nurse: Session, admin: Session) -> None:
     patient = patients.register_patient(
         store, nurse, full_name="Lý Thị Xuân", sex="female", date_of_birth="1990"
     )
     facility_name, chosen = wristband_patients(store, nurse, [patient.id], copies=2)
     pdf = wristband_sheet(chosen, facility_name, copies=2)
-    text = _text(pdf, tmp_path)
+    text = pdftools.text(pdf)
     assert text.count(f"BN{patient.mrn}") == 2
     assert "TRUNG TÂM Y TẾ HUYỆN THỬ" in text
     with store.unit_of_work(user_id=None) as uow:

@@ -11,6 +11,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 
 from emr_desktop.core.records import (
     Allergy,
@@ -111,20 +112,47 @@ class ChartExtract:
     def current_events(self) -> list[ClinicalEvent]:
         """Events with amended versions replaced by their latest amendment and entries marked
         in error left out, oldest first."""
+        return list(self._current)
+
+    @cached_property
+    def _current(self) -> tuple[ClinicalEvent, ...]:
         superseded: set[str] = set()
         for event in self.events:
             if event.corrects is not None:
                 superseded.add(event.corrects)
                 if event.correction == Correction.ENTERED_IN_ERROR:
                     superseded.add(event.id)
-        return [e for e in self.events if e.id not in superseded]
+        return tuple(e for e in self.events if e.id not in superseded)
+
+    def latest_version(self, event_id: str) -> ClinicalEvent | None:
+        """The latest amendment of the event `event_id` (following amendments of amendments;
+        the event itself if it was never amended): what a record that points at `event_id`
+        points at now. None if the extract does not hold the event, or it is a correction
+        marking another in error, or its latest version was marked entered in error."""
+        version = self._by_id.get(event_id)
+        seen: set[str] = set()
+        while version is not None and version.id not in seen:
+            seen.add(version.id)
+            if version.correction == Correction.ENTERED_IN_ERROR:
+                return None
+            correction = self._corrected_by.get(version.id)
+            if correction is None:
+                return version
+            version = correction
+        return None
+
+    @cached_property
+    def _by_id(self) -> dict[str, ClinicalEvent]:
+        return {e.id: e for e in self.events}
+
+    @cached_property
+    def _corrected_by(self) -> dict[str, ClinicalEvent]:
+        """Event id → the (latest) correction of it."""
+        return {e.corrects: e for e in self.events if e.corrects is not None}
 
     def event(self, event_id: str) -> ClinicalEvent:
         """One event by id (KeyError if the extract does not hold it)."""
-        for event in self.events:
-            if event.id == event_id:
-                return event
-        raise KeyError(event_id)
+        return self._by_id[event_id]
 
     def encounter(self, encounter_id: str) -> Encounter:
         """One encounter by id (KeyError if the extract does not hold it)."""
@@ -137,7 +165,7 @@ class ChartExtract:
         """Current events of one encounter (all encounters if None), optionally of one kind."""
         return [
             e
-            for e in self.current_events()
+            for e in self._current
             if (encounter_id is None or e.encounter_id == encounter_id)
             and (kind is None or e.kind == kind)
         ]

@@ -17,9 +17,17 @@ from reportlab.platypus import Flowable, Paragraph, Spacer
 from emr_desktop.core.documents import ChartExtract
 from emr_desktop.core.records import ClinicalEvent, Correction, Encounter, EventStatus
 from emr_desktop.core.timeutil import to_local
-from emr_desktop.printing.describe import SEVERITY_VI, encounter_label, event_lines, event_title
+from emr_desktop.printing.describe import (
+    active_allergies,
+    encounter_label,
+    event_lines,
+    event_title,
+    severity_vi,
+    signed_or_recorded,
+)
 from emr_desktop.printing.layout import (
     chart_pdf,
+    content_height,
     content_width,
     esc,
     grid,
@@ -27,32 +35,28 @@ from emr_desktop.printing.layout import (
     letterhead_block,
     paper_size,
     para,
-    patient_barcode,
     patient_block,
     section,
     styles,
+    text_cell,
     title_block,
     vn_date,
     vn_time,
 )
 
 _HEADER = ["Thời gian", "Nội dung", "Người ghi / ký"]
+_PAGE = paper_size("A4")
 
 
 def chart_export_pdf(extract: ChartExtract) -> bytes:
     """Every record of the extract's chart as PDF bytes, A4."""
-    pagesize = paper_size("A4")
+    pagesize = _PAGE
     width = content_width(pagesize)
     s = styles()
     patient = extract.patient
     on = to_local(extract.printed_at).date()
     story: list[Flowable] = [
-        letterhead_block(
-            extract.letterhead,
-            width,
-            national_heading=False,
-            right=patient_barcode(patient, width / 2),
-        ),
+        letterhead_block(extract.letterhead, width, national_heading=False, patient=patient),
         *title_block("Hồ sơ bệnh án", "(Bản trích xuất toàn bộ hồ sơ)"),
         patient_block(
             patient,
@@ -69,11 +73,10 @@ def chart_export_pdf(extract: ChartExtract) -> bytes:
         ),
         section("Dị ứng"),
     ]
-    allergies = [a for a in extract.allergies if a.status == "active" and a.deleted_at is None]
+    allergies = active_allergies(extract)
     if allergies:
         for allergy in allergies:
-            severity = SEVERITY_VI.get(allergy.severity, allergy.severity)
-            text = f"{allergy.substance} (mức độ {severity})"
+            text = f"{allergy.substance} (mức độ {severity_vi(allergy.severity)})"
             if allergy.reaction:
                 text += f": {allergy.reaction}"
             story.append(Paragraph(f"<b>• {esc(text)}</b>", s.body))
@@ -159,27 +162,27 @@ def _events_table(
         if event.correction == Correction.ENTERED_IN_ERROR:
             # The mark is printed on the entry it cancels.
             continue
-        lines = "<br/>".join(esc(line) for line in event_lines(extract, event))
-        title = esc(event_title(event))
+        title = event_title(event)
         if event.correction == Correction.AMENDS:
             title += " (bản đính chính)"
-        content = f"<b>{title}</b><br/>{lines}"
+        lines = [(title, True), *((line, False) for line in event_lines(extract, event))]
+        content: Flowable = text_cell(lines, widths[1], s.cell)
         mark = marks.get(event.id)
         if mark is not None:
+            markup = "<br/>".join(f"<b>{esc(t)}</b>" if bold else esc(t) for t, bold in lines)
             if mark.startswith("NHẬP NHẦM"):
-                content = f"<strike>{content}</strike>"
-            content += f"<br/><i>[{esc(mark)}]</i>"
-        if event.status == EventStatus.SIGNED:
-            signed_at = vn_time(event.signed_at or event.effective_at)
-            who = f"{esc(extract.staff_name(event.signed_by))}<br/>ký {signed_at}"
-        else:
-            who = f"{esc(extract.staff_name(event.created_by))}<br/><b>chưa ký</b>"
+                markup = f"<strike>{markup}</strike>"
+            content = Paragraph(f"{markup}<br/><i>[{esc(mark)}]</i>", s.cell)
+        signed = event.status == EventStatus.SIGNED
+        when = f"ký {vn_time(signed_or_recorded(event))}" if signed else "chưa ký"
+        who = [(extract.staff_name(event.signed_by if signed else event.created_by), False)]
         local = to_local(event.effective_at)
         rows.append(
             [
                 f"{local:%H:%M}\n{vn_date(local.date())}",
-                Paragraph(content, s.cell),
-                Paragraph(who, s.cell),
+                content,
+                text_cell([*who, (when, not signed)], widths[2], s.cell),
             ]
         )
-    return [grid(_HEADER, rows, widths)]
+    # An event longer than a page (a long note, a long prescription) runs on to the next.
+    return [grid(_HEADER, rows, widths, page_height=content_height(_PAGE))]

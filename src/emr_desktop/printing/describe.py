@@ -1,33 +1,48 @@
-"""Records in the words printed on Vietnamese forms: one place for every printed label."""
+"""Records in the words printed on Vietnamese forms: one place for every printed label, and
+what the documents read from a chart extract (the encounter or record they are printed from,
+its diagnoses, drugs, departments, allergies, who signed)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
 
 from emr_desktop.core.catalog import CatalogKind, DrugRoute, Icd10Entry, load_builtin
 from emr_desktop.core.documents import ChartExtract
+from emr_desktop.core.errors import ValidationError
 from emr_desktop.core.records import (
     VITAL_SPECS,
+    Allergy,
+    AllergyStatus,
     Attachment,
     ClinicalEvent,
     ClinicalNote,
+    Correction,
     Diagnosis,
+    DiagnosisRank,
     Encounter,
+    EncounterStatus,
     EventBody,
+    EventStatus,
     ImagingReport,
     LabResult,
     MedicationAdministration,
     MedicationOrder,
     Movement,
+    MovementKind,
     Order,
     Prescription,
     PrescriptionItem,
+    Problem,
+    ProblemStatus,
     VitalCode,
     VitalSigns,
 )
 from emr_desktop.core.timeutil import to_local
-from emr_desktop.printing.layout import amount, vn_date, vn_time
+from emr_desktop.printing.layout import NOT_RECORDED, Signature, amount, vn_date, vn_time
 
 ENCOUNTER_KIND_VI = {
     "outpatient": "Khám ngoại trú",
@@ -100,23 +115,76 @@ def _icd10_names() -> dict[str, str]:
     return {e.code: e.name for e in load_builtin(CatalogKind.ICD10) if isinstance(e, Icd10Entry)}
 
 
-def diagnosis_name(extract: ChartExtract, code: str) -> str:
-    """The name of an ICD-10 code: as the clinician described it in this chart, else the
-    catalogue's name ("" if neither knows it)."""
-    for event in extract.events:
-        if (
-            isinstance(event.body, Diagnosis)
-            and event.body.icd10 == code
-            and event.body.description
-        ):
-            return event.body.description
-    return _icd10_names().get(code, "")
+def diagnosis_name(extract: ChartExtract, code: str, encounter_id: str | None = None) -> str:
+    """The name of an ICD-10 code as the clinician last described it: in the encounter
+    `encounter_id` when they did there (a stay that says "Viêm phổi nặng" is not printed
+    with an older visit's "Viêm phổi"), else anywhere in the chart; else the catalogue's
+    name ("" if none knows it)."""
+    here = anywhere = ""
+    for event in extract.events_of(None, Diagnosis.KIND):
+        body = event.body
+        if isinstance(body, Diagnosis) and body.icd10 == code and body.description:
+            anywhere = body.description
+            if encounter_id is not None and event.encounter_id == encounter_id:
+                here = body.description
+    return here or anywhere or _icd10_names().get(code, "")
 
 
-def diagnosis_text(extract: ChartExtract, code: str) -> str:
-    """ "J06.9 — Viêm đường hô hấp trên cấp" (the code alone if it has no name)."""
-    name = diagnosis_name(extract, code)
+def diagnosis_text(extract: ChartExtract, code: str, encounter_id: str | None = None) -> str:
+    """ "J06.9 — Viêm đường hô hấp trên cấp" (the code alone if it has no name), named as in
+    the encounter `encounter_id` (`diagnosis_name`)."""
+    name = diagnosis_name(extract, code, encounter_id)
     return f"{code} — {name}" if name else code
+
+
+def encounter_diagnoses_text(extract: ChartExtract, encounter_id: str | None) -> str:
+    """The encounter's current diagnoses, each code once in the order they were made:
+    "J18.9 — Viêm phổi; I10 — Tăng huyết áp vô căn" ("" if it has none)."""
+    if encounter_id is None:
+        return ""
+    codes: dict[str, None] = {}
+    for event in extract.events_of(encounter_id, Diagnosis.KIND):
+        if isinstance(event.body, Diagnosis):
+            codes[event.body.icd10] = None
+    return "; ".join(diagnosis_text(extract, code, encounter_id) for code in codes)
+
+
+def diagnoses_by_rank(
+    extract: ChartExtract, encounter_id: str
+) -> tuple[list[Diagnosis], list[Diagnosis]]:
+    """The encounter's current diagnoses, primary then secondary, each code once (its latest
+    entry decides the rank), in the order they were made."""
+    latest: dict[str, Diagnosis] = {}
+    for event in extract.events_of(encounter_id, Diagnosis.KIND):
+        if isinstance(event.body, Diagnosis):
+            latest.pop(event.body.icd10, None)
+            latest[event.body.icd10] = event.body
+    primary = [d for d in latest.values() if d.rank == DiagnosisRank.PRIMARY]
+    secondary = [d for d in latest.values() if d.rank != DiagnosisRank.PRIMARY]
+    return primary, secondary
+
+
+def diagnosis_summary(extract: ChartExtract, encounter_id: str) -> str:
+    """ "Bệnh chính: I20.0 — Cơn đau thắt ngực …; bệnh kèm theo: I10 — …; E11.9 — …" """
+    primary, secondary = diagnoses_by_rank(extract, encounter_id)
+
+    def codes(diagnoses: list[Diagnosis]) -> str:
+        return "; ".join(diagnosis_text(extract, d.icd10, encounter_id) for d in diagnoses)
+
+    parts = []
+    if primary:
+        parts.append(f"Bệnh chính: {codes(primary)}")
+    if secondary:
+        parts.append(f"{'b' if primary else 'B'}ệnh kèm theo: {codes(secondary)}")
+    return "; ".join(parts) or "chưa có chẩn đoán"
+
+
+def coded_text(names: Mapping[str, str], code: str | None) -> str:
+    """The name of a coded value (QĐ 130's treatment results, kinds of discharge …): the code
+    itself if it is not known, "không ghi" if there is none."""
+    if not code:
+        return NOT_RECORDED
+    return names.get(code, code)
 
 
 def route_vi(route: str) -> str:
@@ -276,3 +344,238 @@ def _body_lines(extract: ChartExtract, body: EventBody) -> list[str]:
     if isinstance(body, Attachment):
         return [f"{body.title} ({body.media_type}, {body.size:,} byte)".replace(",", ".")]
     return []
+
+
+# --- What the documents read from the chart ---------------------------------------------
+
+
+def encounter_target(extract: ChartExtract, encounter_id: str, document: str) -> Encounter:
+    """The encounter a document is printed from: ValidationError on "target_id" when the
+    extract does not hold it or it was cancelled. `document` names the document ("giấy
+    ra viện") in the message."""
+    try:
+        encounter = extract.encounter(encounter_id)
+    except KeyError:
+        raise ValidationError(
+            "target_id",
+            "unknown",
+            "Không có lượt khám này trong hồ sơ bệnh nhân",
+            "No such encounter in the patient's chart",
+        ) from None
+    if encounter.status == EncounterStatus.CANCELLED:
+        raise ValidationError(
+            "target_id",
+            "cancelled",
+            f"Lượt khám này đã bị huỷ: không in {document}",
+            "This encounter was cancelled: nothing is printed from it",
+        )
+    return encounter
+
+
+def event_target(
+    extract: ChartExtract, event_id: str, kind: type[EventBody], what_vi: str, what_en: str
+) -> ClinicalEvent:
+    """The record a document is printed from, refused (ValidationError on "target_id")
+    unless it is a current record of `kind`: unknown, of another kind (`what_vi` and
+    `what_en` name the kind in the message), marked entered in error, or amended (the
+    amendment is what prints)."""
+    try:
+        event = extract.event(event_id)
+    except KeyError:
+        raise ValidationError(
+            "target_id",
+            "unknown",
+            "Không có bản ghi này trong hồ sơ bệnh nhân",
+            "No such record in the patient's chart",
+        ) from None
+    if not isinstance(event.body, kind) or event.correction == Correction.ENTERED_IN_ERROR:
+        raise ValidationError(
+            "target_id",
+            "kind",
+            f"Bản ghi này không phải {what_vi}",
+            f"This record is not {what_en}",
+        )
+    latest = extract.latest_version(event.id)
+    if latest is None:
+        raise ValidationError(
+            "target_id",
+            "entered_in_error",
+            "Bản ghi này đã bị đánh dấu nhập nhầm; không in",
+            "This record was marked entered in error; it is not printed",
+        )
+    if latest.id != event.id:
+        raise ValidationError(
+            "target_id",
+            "superseded",
+            "Bản ghi này đã được đính chính; hãy in bản đính chính",
+            "This record was amended; print the amended version",
+        )
+    return event
+
+
+def encounter_department(extract: ChartExtract, encounter_id: str | None) -> str:
+    """The name of the department the encounter was registered in ("" if not known)."""
+    for encounter in extract.encounters:
+        if encounter.id == encounter_id:
+            return extract.departments.get(encounter.department_id or "", "")
+    return ""
+
+
+def has_draft(events: Iterable[ClinicalEvent]) -> bool:
+    """Whether any of `events` is unsigned (the document then prints as a draft)."""
+    return any(e.status != EventStatus.SIGNED for e in events)
+
+
+def signer(extract: ChartExtract, event: ClinicalEvent) -> str:
+    """Who signed `event`, or who wrote it while it is a draft ("" if not known)."""
+    signed = event.status == EventStatus.SIGNED
+    return extract.staff_name(event.signed_by if signed else event.created_by)
+
+
+def signers(extract: ChartExtract, events: Iterable[ClinicalEvent]) -> str:
+    """The names of who signed (or wrote) `events`, each once, in order, joined."""
+    names = dict.fromkeys(signer(extract, e) for e in events)
+    return ", ".join(name for name in names if name)
+
+
+def signed_or_recorded(event: ClinicalEvent) -> datetime:
+    """When `event` was signed, else when it took effect (a draft)."""
+    signed = event.status == EventStatus.SIGNED
+    return event.signed_at if signed and event.signed_at else event.effective_at
+
+
+def signature(title: str, extract: ChartExtract, event: ClinicalEvent) -> Signature:
+    """The signature box of the person who signed `event` (unsigned with the author's name
+    while it is a draft)."""
+    signed = event.status == EventStatus.SIGNED
+    return Signature(title, signer(extract, event), event.signed_at if signed else None)
+
+
+def service_text(order: Order) -> str:
+    """The service an order asks for, with its priority when not routine: "Chụp X-quang
+    ngực thẳng (khẩn)"."""
+    if order.priority == "routine":
+        return order.service_name
+    return f"{order.service_name} ({PRIORITY_VI.get(order.priority, order.priority)})"
+
+
+def order_names(extract: ChartExtract, encounter_id: str) -> dict[str, str]:
+    """Order id → the service it asked for, for naming the results."""
+    return {
+        e.id: e.body.service_name
+        for e in extract.events_of(encounter_id, Order.KIND)
+        if isinstance(e.body, Order)
+    }
+
+
+def drug_names(extract: ChartExtract, encounter_id: str) -> list[str]:
+    """The drugs of the encounter's current prescriptions and medication orders, each once,
+    in the order they were first ordered (an amended order where its original stood)."""
+    names: dict[str, None] = {}
+    for event in extract.events:
+        if event.encounter_id != encounter_id or event.corrects is not None:
+            continue
+        current = extract.latest_version(event.id)
+        body = current.body if current is not None else None
+        if isinstance(body, Prescription):
+            names.update((item.drug_name, None) for item in body.items)
+        elif isinstance(body, MedicationOrder):
+            names[body.drug_name] = None
+    return list(names)
+
+
+@dataclass(frozen=True)
+class DepartmentStay:
+    """A stretch of an encounter in one department."""
+
+    department: str
+    bed: str
+    since: datetime
+    until: datetime | None
+
+
+def department_stays(extract: ChartExtract, encounter: Encounter) -> list[DepartmentStay]:
+    """Where the encounter went, from its admission and transfer movements (the encounter's
+    own department when it has none); the last stay ends at the discharge."""
+    moves = [
+        e for e in extract.events_of(encounter.id, Movement.KIND) if isinstance(e.body, Movement)
+    ]
+    ended = discharge_time(extract, encounter)
+
+    def stay(department_id: str, bed_id: str | None, since: datetime) -> DepartmentStay:
+        department = extract.departments.get(department_id, "")
+        return DepartmentStay(department, extract.beds.get(bed_id or "", ""), since, ended)
+
+    stays: list[DepartmentStay] = []
+    for event in moves:
+        body = event.body
+        assert isinstance(body, Movement)
+        if body.movement == MovementKind.DISCHARGE or not body.department_id:
+            continue
+        if stays:
+            stays[-1] = replace(stays[-1], until=event.effective_at)
+        stays.append(stay(body.department_id, body.bed_id, event.effective_at))
+    if not stays and encounter.department_id:
+        stays.append(stay(encounter.department_id, encounter.bed_id, encounter.started_at))
+    return [s for s in stays if s.department]
+
+
+def stay_text(stay: DepartmentStay, *, span: bool = True) -> str:
+    """ "Khoa Nội tổng hợp, giường 12 (22/10/2026 – 27/10/2026)" """
+    text = stay.department + (f", giường {stay.bed}" if stay.bed else "")
+    if not span:
+        return text
+    since = vn_date(to_local(stay.since).date())
+    until = vn_date(to_local(stay.until).date()) if stay.until is not None else "nay"
+    return f"{text} ({since} – {until})" if until != since else f"{text} ({since})"
+
+
+def discharge_event(extract: ChartExtract, encounter_id: str) -> ClinicalEvent | None:
+    """The encounter's (latest current) discharge movement, if any."""
+    found = None
+    for event in extract.events_of(encounter_id, Movement.KIND):
+        if isinstance(event.body, Movement) and event.body.movement == MovementKind.DISCHARGE:
+            found = event
+    return found
+
+
+def discharge_time(extract: ChartExtract, encounter: Encounter) -> datetime | None:
+    """When the patient left: the discharge movement, else the encounter's end."""
+    event = discharge_event(extract, encounter.id)
+    return event.effective_at if event is not None else encounter.ended_at
+
+
+def active_allergies(extract: ChartExtract) -> list[Allergy]:
+    """The allergies that stand (not inactive, not entered in error, not deleted)."""
+    return [
+        a for a in extract.allergies if a.status == AllergyStatus.ACTIVE and a.deleted_at is None
+    ]
+
+
+def allergy_text(allergy: Allergy) -> str:
+    """ "Penicilin — Nổi mề đay toàn thân (mức độ nặng)" """
+    text = allergy.substance
+    if allergy.reaction:
+        text += f" — {allergy.reaction}"
+    return f"{text} (mức độ {severity_vi(allergy.severity)})"
+
+
+def severity_vi(severity: str) -> str:
+    """ "nhẹ", "vừa", "nặng" (an unknown code as it is)."""
+    return SEVERITY_VI.get(severity, severity)
+
+
+def active_problems(extract: ChartExtract) -> list[Problem]:
+    """The problem list's conditions still followed."""
+    return [
+        p for p in extract.problems if p.status == ProblemStatus.ACTIVE and p.deleted_at is None
+    ]
+
+
+def problem_text(problem: Problem) -> str:
+    """ "I10 — Tăng huyết áp vô căn (từ 2016)" """
+    text = f"{problem.icd10} — {problem.description}"
+    if problem.onset is not None:
+        since = vn_date(problem.onset.date) if problem.onset.date else str(problem.onset.year)
+        text += f" (từ {since})"
+    return text

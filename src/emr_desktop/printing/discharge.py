@@ -34,38 +34,40 @@ from emr_desktop.core.records import (
     Prescription,
 )
 from emr_desktop.core.timeutil import to_local
-from emr_desktop.printing.describe import DISCHARGE_TYPE_VI, TREATMENT_RESULT_VI
-from emr_desktop.printing.layout import (
-    MISSING,
-    Signature,
-    chart_pdf,
-    content_width,
-    labelled,
-    letterhead_block,
-    paper_size,
-    para,
-    patient_barcode,
-    signature_block,
-    styles,
-    title_block,
-    vn_date,
-)
-from emr_desktop.printing.visit_summary import (
-    NOT_RECORDED,
-    Field,
-    clock_text,
+from emr_desktop.printing.describe import (
+    DISCHARGE_TYPE_VI,
+    TREATMENT_RESULT_VI,
+    coded_text,
     department_stays,
     diagnosis_summary,
     discharge_event,
     discharge_time,
     drug_names,
     encounter_target,
-    fields_table,
     has_draft,
-    identity_rows,
-    item_style,
+    signature,
     signer,
     stay_text,
+)
+from emr_desktop.printing.layout import (
+    MISSING,
+    NOT_RECORDED,
+    Field,
+    Signature,
+    chart_pdf,
+    clock_text,
+    content_width,
+    fields_table,
+    identity_rows,
+    item_style,
+    labelled,
+    letterhead_block,
+    paper_size,
+    para,
+    signature_block,
+    styles,
+    title_block,
+    vn_date,
 )
 
 #: How a line of the discharge summary note starts when it gives the doctor's advice
@@ -132,8 +134,8 @@ def discharge_pdf(extract: ChartExtract, encounter_id: str) -> bytes:
     lines += [
         ("- Chẩn đoán", diagnosis_summary(extract, encounter.id)),
         ("- Phương pháp điều trị", treatment),
-        ("- Kết quả điều trị", TREATMENT_RESULT_VI.get(result or "", NOT_RECORDED)),
-        ("- Loại ra viện", DISCHARGE_TYPE_VI.get(kind or "", NOT_RECORDED)),
+        ("- Kết quả điều trị", coded_text(TREATMENT_RESULT_VI, result)),
+        ("- Loại ra viện", coded_text(DISCHARGE_TYPE_VI, kind)),
         ("- Ghi chú, lời dặn của thầy thuốc", advice or "không có"),
     ]
     story: list[Flowable] = [
@@ -141,10 +143,8 @@ def discharge_pdf(extract: ChartExtract, encounter_id: str) -> bytes:
             extract.letterhead,
             width,
             department=stays[-1].department if stays else None,
-            right=[
-                *patient_barcode(patient, width * 0.5),
-                para(f"Mã lưu trữ: {patient.mrn}", s.header),
-            ],
+            patient=patient,
+            right=[para(f"Mã lưu trữ: {patient.mrn}", s.header)],
         ),
         *title_block("Giấy ra viện"),
         fields_table(_identity(patient, to_local(left).date()), width),
@@ -217,7 +217,7 @@ def _treating_doctor(
     name while neither is signed."""
     for event in (discharge, summary):
         if event is not None and event.status == EventStatus.SIGNED:
-            return Signature("Bác sĩ điều trị", signer(extract, event), event.signed_at)
+            return signature("Bác sĩ điều trị", extract, event)
     name = extract.staff_name(attending_id)
     if not name and discharge is not None:
         name = signer(extract, discharge)

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Spacer, TableStyle
 
 from emr_desktop.core.documents import ChartExtract
@@ -27,22 +25,25 @@ from emr_desktop.core.errors import ValidationError
 from emr_desktop.core.records import (
     ClinicalEvent,
     Correction,
-    Diagnosis,
-    Encounter,
-    EventStatus,
     LabResult,
     Order,
 )
 from emr_desktop.core.timeutil import to_local
 from emr_desktop.printing.describe import (
     FLAG_MARK,
-    PRIORITY_VI,
-    diagnosis_text,
+    encounter_department,
+    encounter_diagnoses_text,
+    encounter_target,
+    has_draft,
     lab_reference,
+    service_text,
+    signed_or_recorded,
+    signer,
+    signers,
 )
-from emr_desktop.printing.fonts import BOLD, REGULAR
 from emr_desktop.printing.layout import (
     MISSING,
+    NOT_RECORDED,
     Signature,
     chart_pdf,
     content_width,
@@ -51,7 +52,6 @@ from emr_desktop.printing.layout import (
     letterhead_block,
     paper_size,
     para,
-    patient_barcode,
     patient_block,
     signature_block,
     styles,
@@ -62,8 +62,6 @@ from emr_desktop.printing.layout import (
 TITLE = "Phiếu kết quả xét nghiệm"
 HEADER = ("STT", "Tên xét nghiệm", "Kết quả", "Đơn vị", "Trị số tham chiếu", "Đánh giá")
 LEGEND = "H: cao hơn trị số tham chiếu · L: thấp hơn trị số tham chiếu · *: bất thường"
-#: Left and right padding of a `grid` cell, together.
-_CELL_PADDING = 6.0
 #: The group of results that answer no order the chart holds.
 _NO_ORDER = "Xét nghiệm khác"
 
@@ -81,7 +79,7 @@ def lab_report_pdf(extract: ChartExtract, encounter_id: str, order_id: str | Non
     """The lab results of encounter `encounter_id` (of its order `order_id` only, if given)
     as PDF bytes. ValidationError on "target_id" for an unknown encounter or one without lab
     results, on "order_id" for an order with no results in it."""
-    encounter = _encounter(extract, encounter_id)
+    encounter_target(extract, encounter_id, "phiếu kết quả xét nghiệm")
     groups = _groups(extract, encounter_id, order_id)
     results = [r for g in groups for r in g.results]
     orders = [g.order for g in groups if g.order is not None]
@@ -90,13 +88,13 @@ def lab_report_pdf(extract: ChartExtract, encounter_id: str, order_id: str | Non
     width = content_width(pagesize)
     s = styles()
     patient = extract.patient
-    signed = all(r.status == EventStatus.SIGNED for r in results)
+    signed = not has_draft(results)
     reported = max(r.effective_at for r in results)
-    dated = max(_signed_or_recorded(r) for r in results) if signed else reported
+    dated = max(signed_or_recorded(r) for r in results) if signed else reported
     on = to_local(reported).date()
 
-    department = extract.departments.get(encounter.department_id or "", "")
-    ordered_by = _names(extract, [_author(o) for o in orders])
+    department = encounter_department(extract, encounter_id)
+    ordered_by = signers(extract, orders)
     ordered_at = min((o.effective_at for o in orders), default=None)
     extra = [
         ("Khoa/phòng", department or MISSING),
@@ -106,7 +104,7 @@ def lab_report_pdf(extract: ChartExtract, encounter_id: str, order_id: str | Non
         ("Thời gian trả kết quả", vn_time(reported)),
     ]
     story: list[Flowable] = [
-        letterhead_block(extract.letterhead, width, right=patient_barcode(patient, width * 0.5)),
+        letterhead_block(extract.letterhead, width, patient=patient),
         *title_block(TITLE),
         patient_block(patient, on, width, extra=extra),
         Spacer(1, 3 * mm),
@@ -114,7 +112,7 @@ def lab_report_pdf(extract: ChartExtract, encounter_id: str, order_id: str | Non
         Spacer(1, 1 * mm),
         para(LEGEND, s.small),
     ]
-    performers = _names(extract, [_author(r) for r in results])
+    performers = signers(extract, results)
     story.append(
         signature_block(
             dated,
@@ -128,36 +126,6 @@ def lab_report_pdf(extract: ChartExtract, encounter_id: str, order_id: str | Non
     return chart_pdf(story, extract, pagesize=pagesize, title=TITLE, draft=not signed)
 
 
-def _encounter(extract: ChartExtract, encounter_id: str) -> Encounter:
-    try:
-        return extract.encounter(encounter_id)
-    except KeyError:
-        raise ValidationError(
-            "target_id",
-            "unknown",
-            "Không có lượt khám này trong hồ sơ bệnh nhân",
-            "No such encounter in the patient's chart",
-        ) from None
-
-
-def _latest_versions(extract: ChartExtract) -> dict[str, str]:
-    """Every amended event's id → the id of its latest amendment (results keep pointing at
-    the version of the order they answered)."""
-    amended_by = {
-        e.corrects: e.id
-        for e in extract.events
-        if e.corrects is not None and e.correction == Correction.AMENDS
-    }
-    latest: dict[str, str] = {}
-    for original in amended_by:
-        current, seen = original, {original}
-        while current in amended_by and amended_by[current] not in seen:
-            current = amended_by[current]
-            seen.add(current)
-        latest[original] = current
-    return latest
-
-
 def _groups(extract: ChartExtract, encounter_id: str, order_id: str | None) -> list[_Group]:
     """The encounter's current results by order, orders in the order they were placed."""
     results = extract.events_of(encounter_id, LabResult.KIND)
@@ -168,18 +136,16 @@ def _groups(extract: ChartExtract, encounter_id: str, order_id: str | None) -> l
             "Lượt khám này chưa có kết quả xét nghiệm",
             "This encounter has no lab results",
         )
-    latest = _latest_versions(extract)
     orders = {e.id: e for e in extract.events_of(encounter_id, Order.KIND)}
     by_order: dict[str | None, list[ClinicalEvent]] = {}
     for result in results:
         assert isinstance(result.body, LabResult)
-        ref = result.body.order_id
-        if ref is not None:
-            ref = latest.get(ref, ref)
+        # Results keep pointing at the version of the order they answered.
+        ref = _current_id(extract, result.body.order_id)
         by_order.setdefault(ref if ref in orders else None, []).append(result)
     if order_id is not None:
-        wanted = latest.get(order_id, order_id)
-        if wanted not in by_order or wanted is None:
+        wanted = _current_id(extract, order_id)
+        if wanted is None or wanted not in by_order:
             raise ValidationError(
                 "order_id",
                 "no_results",
@@ -204,6 +170,12 @@ def _groups(extract: ChartExtract, encounter_id: str, order_id: str | None) -> l
     return groups
 
 
+def _current_id(extract: ChartExtract, event_id: str | None) -> str | None:
+    """The id of the latest version of the event `event_id` (None if none is current)."""
+    current = extract.latest_version(event_id) if event_id is not None else None
+    return current.id if current is not None else None
+
+
 def _table(extract: ChartExtract, groups: Sequence[_Group], width: float) -> Flowable:
     """The ruled table of results, with a row naming each order when there are several."""
     s = styles()
@@ -226,12 +198,14 @@ def _table(extract: ChartExtract, groups: Sequence[_Group], width: float) -> Flo
             mark = FLAG_MARK.get(body.flag, "")
             if mark:
                 bold.append(len(rows))
-            texts = [str(number), body.test_name, body.value, body.unit or ""]
-            texts += [lab_reference(body), mark]
             rows.append(
                 [
-                    _short(text, column_width, bold=bool(mark)) if c != 1 else text
-                    for c, (text, column_width) in enumerate(zip(texts, widths, strict=True))
+                    str(number),
+                    body.test_name,
+                    body.value,
+                    body.unit or "",
+                    lab_reference(body),
+                    mark,
                 ]
             )
     table = grid(HEADER, rows, widths, highlight=bold, align="CLCCCC")
@@ -251,81 +225,22 @@ def _table(extract: ChartExtract, groups: Sequence[_Group], width: float) -> Flo
     return table
 
 
-class _Line(Flowable):
-    """One line of text centred in a table cell, drawn straight onto the page. A long report
-    has a thousand such cells; as Paragraphs (markup parsed, lines broken) they would take
-    half the time of the whole document."""
-
-    def __init__(self, text: str, *, bold: bool) -> None:
-        super().__init__()
-        self.text = text
-        self.font = BOLD if bold else REGULAR
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        self.width = available_width
-        self.height = styles().cell.leading
-        return self.width, self.height
-
-    def draw(self) -> None:
-        size = styles().cell.fontSize
-        self.canv.setFont(self.font, size)
-        # Where a Paragraph puts its first line: the cells of a row share their baseline.
-        self.canv.drawCentredString(self.width / 2, self.height - size, self.text)
-
-
-def _short(text: str, column_width: float, *, bold: bool) -> Flowable | str:
-    """A cell's text as a `_Line` when it fits on one line, else as text for `grid` to wrap."""
-    size = styles().cell.fontSize
-    font = BOLD if bold else REGULAR
-    if "\n" in text or stringWidth(text, font, size) > column_width - _CELL_PADDING:
-        return text
-    return _Line(text, bold=bold)
-
-
 def _group_title(extract: ChartExtract, group: _Group) -> str:
     """ "Xét nghiệm máu tổng quát (khẩn) — chỉ định 08:10 20/11/2026, Trần Văn Minh" """
     if group.order is None:
         return _NO_ORDER
     body = group.order.body
     assert isinstance(body, Order)
-    title = body.service_name
-    if body.priority != "routine":
-        title += f" ({PRIORITY_VI.get(body.priority, body.priority)})"
-    title += f" — chỉ định {vn_time(group.order.effective_at)}"
-    doctor = extract.staff_name(_author(group.order))
+    title = f"{service_text(body)} — chỉ định {vn_time(group.order.effective_at)}"
+    doctor = signer(extract, group.order)
     return f"{title}, {doctor}" if doctor else title
 
 
 def _diagnoses(extract: ChartExtract, encounter_id: str, orders: Sequence[ClinicalEvent]) -> str:
     """The encounter's diagnoses, else the orders' indications, else "không ghi"."""
-    codes: list[str] = []
-    for event in extract.events_of(encounter_id, Diagnosis.KIND):
-        assert isinstance(event.body, Diagnosis)
-        if event.body.icd10 not in codes:
-            codes.append(event.body.icd10)
-    if codes:
-        return "; ".join(diagnosis_text(extract, code) for code in codes)
-    indications: list[str] = []
-    for order in orders:
-        assert isinstance(order.body, Order)
-        if order.body.indication and order.body.indication not in indications:
-            indications.append(order.body.indication)
-    return "; ".join(indications) or "không ghi"
-
-
-def _author(event: ClinicalEvent) -> str:
-    return event.signed_by or event.created_by
-
-
-def _signed_or_recorded(event: ClinicalEvent) -> datetime:
-    return event.signed_at or event.effective_at
-
-
-def _names(extract: ChartExtract, user_ids: Sequence[str]) -> str:
-    """The distinct names of `user_ids`, in order, joined ("" if none is known)."""
-    names: list[str] = []
-    for user_id in user_ids:
-        name = extract.staff_name(user_id)
-        if name and name not in names:
-            names.append(name)
-    return ", ".join(names)
+    indications = dict.fromkeys(o.body.indication for o in orders if isinstance(o.body, Order))
+    return (
+        encounter_diagnoses_text(extract, encounter_id)
+        or "; ".join(i for i in indications if i)
+        or NOT_RECORDED
+    )

@@ -11,7 +11,8 @@
 
 Text goes through `esc()`: whatever a clinician typed is printed as typed, never read as
 markup. Long content is laid out with platypus, which paginates; tables repeat their header
-row on each page.
+row on each page, and draw the text of a cell that fits its column straight onto the page
+(`text_cell`): a Paragraph, which parses markup and breaks lines, is kept for what wraps.
 """
 
 from __future__ import annotations
@@ -25,10 +26,11 @@ from typing import Any, Literal
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, A5, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     Flowable,
@@ -53,6 +55,8 @@ SEX_VI = {"male": "Nam", "female": "Nữ", "other": "Khác"}
 NATIONAL_HEADING = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
 #: Printed for a value the chart does not have.
 MISSING = "không rõ"
+#: Printed for a field a clinician did not fill in.
+NOT_RECORDED = "không ghi"
 
 
 def paper_size(paper: str, *, wide: bool = False) -> tuple[float, float]:
@@ -88,6 +92,15 @@ def vn_long_date(moment: datetime) -> str:
     """The dating line of a form: "Ngày 21 tháng 11 năm 2026" (local date)."""
     local = to_local(moment)
     return f"Ngày {local.day:02d} tháng {local.month:02d} năm {local.year}"
+
+
+def clock_text(moment: datetime) -> str:
+    """The forms' way of giving a time: "20 giờ 45 phút, ngày 21 tháng 10 năm 2026"."""
+    local = to_local(moment)
+    return (
+        f"{local.hour:02d} giờ {local.minute:02d} phút, "
+        f"ngày {local.day:02d} tháng {local.month:02d} năm {local.year}"
+    )
 
 
 def amount(value: Any) -> str:
@@ -171,10 +184,15 @@ def para(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(esc(text), style)
 
 
+def labelled_markup(label: str, value: str, *, bold: bool = False) -> str:
+    """ "Label: value" as Paragraph markup (escaped), the value in bold if asked."""
+    shown = f"<b>{esc(value)}</b>" if bold else esc(value)
+    return f"{esc(label)}: {shown}"
+
+
 def labelled(label: str, value: str, style: ParagraphStyle, *, bold: bool = False) -> Paragraph:
     """ "Label: value", the value in bold if asked."""
-    shown = f"<b>{esc(value)}</b>" if bold else esc(value)
-    return Paragraph(f"{esc(label)}: {shown}", style)
+    return Paragraph(labelled_markup(label, value, bold=bold), style)
 
 
 # --- Blocks -----------------------------------------------------------------------------
@@ -186,10 +204,12 @@ def letterhead_block(
     *,
     department: str | None = None,
     national_heading: bool = True,
+    patient: Patient | None = None,
     right: Sequence[Flowable] = (),
     scale: float = 1.0,
 ) -> Table:
-    """The facility block (left) and the national heading plus `right` (right)."""
+    """The facility block (left) and, on the right, the national heading, the `patient`'s
+    barcode (`patient_barcode`) if given, then `right`."""
     s = styles(scale)
     left: list[Flowable] = []
     if letterhead.parent_name:
@@ -214,8 +234,10 @@ def letterhead_block(
         cells_right.append(Paragraph(f"<b>{NATIONAL_HEADING[0]}</b>", s.header))
         cells_right.append(Paragraph(f"<b><u>{NATIONAL_HEADING[1]}</u></b>", s.header))
         cells_right.append(Spacer(1, 2 * mm * scale))
-    cells_right.extend(right)
     left_width = width * 0.5
+    if patient is not None:
+        cells_right.extend(patient_barcode(patient, width - left_width, scale))
+    cells_right.extend(right)
     logo = _logo(letterhead.logo, 16 * mm * scale)
     if logo is not None:
         inner = Table(
@@ -319,6 +341,71 @@ def patient_block(
     )
 
 
+#: A form's (label, value) line.
+Field = tuple[str, str]
+
+
+@cache
+def item_style() -> ParagraphStyle:
+    """The body text of a form's "- Label: value" lines: wrapped lines indented under the
+    label, past the dash."""
+    return ParagraphStyle(
+        "item", parent=styles().body, leftIndent=7, firstLineIndent=-7, spaceAfter=0.5
+    )
+
+
+def fields_table(rows: Sequence[tuple[Field, Field | None]], width: float) -> Table:
+    """A form's "Label: value" lines, two to a row where the right one is given; the very
+    first value (the patient's name) in bold."""
+    style = item_style()
+    data: list[list[Any]] = []
+    spans = []
+    for n, (left, right) in enumerate(rows):
+        first = labelled(*left, style, bold=n == 0)
+        if right is None:
+            data.append([first, ""])
+            spans.append(("SPAN", (0, n), (1, n)))
+        else:
+            data.append([first, labelled(*right, style)])
+    return Table(
+        data,
+        colWidths=[width * 0.62, width * 0.38],
+        style=TableStyle(
+            [
+                *_TIGHT.getCommands(),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0.5),
+                ("RIGHTPADDING", (0, 0), (0, -1), 6),
+                *spans,
+            ]
+        ),
+    )
+
+
+def identity_rows(
+    patient: Patient, on: date, *, name_label: str, card: Field
+) -> list[tuple[Field, Field | None]]:
+    """The patient's lines at the top of a form (for `fields_table`): the name, birth and
+    age on `on`, sex, occupation, ethnicity, CCCD, the insurance `card` line, the address,
+    and the guardian when there is one."""
+    rows: list[tuple[Field, Field | None]] = [
+        ((f"- {name_label}", patient.full_name.upper()), None),
+        (
+            ("- Ngày sinh", birth_text(patient, on)),
+            ("Giới tính", SEX_VI.get(patient.sex, patient.sex)),
+        ),
+        (
+            ("- Nghề nghiệp", patient.occupation or MISSING),
+            ("Dân tộc", patient.ethnicity or MISSING),
+        ),
+        (("- Số CCCD", patient.cccd or "không có"), None),
+        ((f"- {card[0]}", card[1]), None),
+        (("- Địa chỉ", patient.address or MISSING), None),
+    ]
+    if patient.guardian_name:
+        rows.append((("- Họ tên cha, mẹ hoặc người giám hộ", patient.guardian_name), None))
+    return rows
+
+
 @dataclass(frozen=True)
 class Signature:
     """One signature box: the role printed over it, and who signed when (None: unsigned)."""
@@ -369,6 +456,116 @@ def section(title: str, scale: float = 1.0) -> Paragraph:
     return para(title, styles(scale).heading)
 
 
+#: Left and right padding of a `grid` cell, together.
+CELL_PADDING = 6.0
+#: A line of a table cell and whether it is set in bold.
+CellLine = tuple[str, bool]
+
+
+class TextLines(Flowable):
+    """Lines of plain text in a table cell, drawn straight onto the page where a Paragraph
+    would put them (the cells of a row share their baselines). A long table has thousands
+    of such cells: as Paragraphs (markup parsed, lines broken) they would take most of the
+    document's time."""
+
+    def __init__(self, lines: Sequence[CellLine], style: ParagraphStyle) -> None:
+        super().__init__()
+        self.lines = tuple(lines)
+        self.style = style
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        self.width = available_width
+        self.height = self.style.leading * len(self.lines)
+        return self.width, self.height
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        """The lines that fit `available_height`, and the rest (a row split across pages)."""
+        fits = int(available_height // self.style.leading)
+        if fits >= len(self.lines):
+            return [self]
+        if fits <= 0:
+            return []
+        return [TextLines(self.lines[:fits], self.style), TextLines(self.lines[fits:], self.style)]
+
+    def draw(self) -> None:
+        size, leading = self.style.fontSize, self.style.leading
+        for n, (text, bold) in enumerate(self.lines):
+            self.canv.setFont(BOLD if bold else self.style.fontName, size)
+            # Where a Paragraph puts its lines: its first baseline one font size down.
+            y = self.height - size - n * leading
+            if self.style.alignment == TA_CENTER:
+                self.canv.drawCentredString(self.width / 2, y, text)
+            elif self.style.alignment == TA_RIGHT:
+                self.canv.drawRightString(self.width, y, text)
+            else:
+                self.canv.drawString(0, y, text)
+
+
+def text_cell(
+    text: str | Sequence[CellLine],
+    width: float,
+    style: ParagraphStyle,
+    *,
+    bold: bool = False,
+) -> Flowable:
+    """A table cell of plain text in a column `width` wide: `text` with its line breaks (in
+    bold if `bold`), or (line, bold) pairs. Drawn straight onto the page (`TextLines`) when
+    every line fits the column, else a Paragraph that wraps it (markup escaped)."""
+    lines = (
+        [(line, bold) for line in text.splitlines()]
+        if isinstance(text, str)
+        # A Paragraph collapses runs of white space: so do the lines drawn without one.
+        else list(text)
+    )
+    lines = [(" ".join(line.split()), strong) for line, strong in lines]
+    room = width - CELL_PADDING
+    size = style.fontSize
+    if all(
+        stringWidth(line, BOLD if strong else style.fontName, size) <= room
+        for line, strong in lines
+    ):
+        return TextLines(lines, style)
+    markup = (f"<b>{escape(line)}</b>" if strong else escape(line) for line, strong in lines)
+    return Paragraph("<br/>".join(markup), style)
+
+
+@cache
+def _aligned(style: ParagraphStyle, align: str) -> ParagraphStyle:
+    """`style` aligned "L", "C" or "R"."""
+    alignment = {"L": TA_LEFT, "C": TA_CENTER, "R": TA_RIGHT}[align]
+    if style.alignment == alignment:
+        return style
+    aligned: ParagraphStyle = style.clone(f"{style.name}_{align}", alignment=alignment)
+    return aligned
+
+
+class _Grid(Table):
+    """A `grid`'s table. Given `page_height` (the height of a page's frame), a row taller than
+    a page continues on the next page rather than failing the document; a row that fits on
+    a page moves to the next one whole, as in any table."""
+
+    page_height: float | None = None
+
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+        parts: list[Flowable] = super().split(availWidth, availHeight)
+        if not parts and not self.splitInRow and self.page_height is not None:
+            # Not even the first row fits what is left of the page: is it taller than one?
+            heights: list[float] = self._rowHeights  # type: ignore[attr-defined]  # by split
+            if sum(heights[: self.repeatRows + 1]) > self.page_height:
+                self.splitInRow = 1
+                try:
+                    parts = super().split(availWidth, availHeight)
+                finally:
+                    self.splitInRow = 0
+                for part in parts:
+                    if isinstance(part, Table):
+                        part.splitInRow = 0
+        for part in parts:
+            if isinstance(part, _Grid):
+                part.page_height = self.page_height
+        return parts
+
+
 def grid(
     header: Sequence[str],
     rows: Sequence[Sequence[Any]],
@@ -377,29 +574,33 @@ def grid(
     scale: float = 1.0,
     highlight: Sequence[int] = (),
     align: Sequence[str] = (),
+    style: ParagraphStyle | None = None,
+    split_rows: bool = False,
+    page_height: float | None = None,
 ) -> Table:
-    """A ruled table whose header row repeats on every page. Cells may be text (escaped,
-    wrapped) or flowables. `highlight` rows are set in bold; `align` gives "L", "C" or "R"
-    per column."""
+    """A ruled table whose header row repeats on every page. Cells may be text (`text_cell`:
+    escaped, wrapped when it does not fit its column) or flowables. `highlight` rows are
+    set in bold; `align` gives "L", "C" or "R" per column; `style` is the text's (the
+    cells' style of `styles(scale)` unless given). With `split_rows`, a row taller than
+    what is left of a page continues on the next (free text can be long); with only
+    `page_height` (`content_height`), a row taller than a whole page does."""
     s = styles(scale)
-    by_align = {"L": s.cell, "C": s.cell_center, "R": s.cell_right}
+    body = style or s.cell
     aligns = list(align) or ["L"] * len(header)
     bold = set(highlight)
     data: list[list[Any]] = [
-        [Paragraph(f"<b>{esc(h)}</b>", s.cell_center) for h in header],
+        [text_cell(h, w, s.cell_center, bold=True) for h, w in zip(header, widths, strict=True)]
     ]
     for n, row in enumerate(rows):
-        cells: list[Any] = []
-        for c, value in enumerate(row):
-            if isinstance(value, str):
-                text = esc(value)
-                cells.append(
-                    Paragraph(f"<b>{text}</b>" if n in bold else text, by_align[aligns[c]])
-                )
-            else:
-                cells.append(value)
-        data.append(cells)
-    return Table(
+        data.append(
+            [
+                text_cell(value, widths[c], _aligned(body, aligns[c]), bold=n in bold)
+                if isinstance(value, str)
+                else value
+                for c, value in enumerate(row)
+            ]
+        )
+    table = _Grid(
         data,
         colWidths=list(widths),
         repeatRows=1,
@@ -411,11 +612,15 @@ def grid(
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("TOPPADDING", (0, 0), (-1, -1), 1.5),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING / 2),
+                ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING / 2),
             ]
         ),
     )
+    if split_rows:
+        table.splitInRow = 1
+    table.page_height = page_height
+    return table
 
 
 # --- The document -----------------------------------------------------------------------
@@ -540,6 +745,15 @@ def chart_pdf(
             scale=scale,
         ),
     )
+
+
+def content_height(
+    pagesize: tuple[float, float], scale: float = 1.0, margins_mm: float = 12.0
+) -> float:
+    """The height flowables have between the margins `build_pdf` uses (less the frame's
+    6-point padding at the top and bottom)."""
+    margin = margins_mm * mm * scale
+    return pagesize[1] - margin * 0.8 - (margin + 6 * mm * scale) - 12
 
 
 def content_width(

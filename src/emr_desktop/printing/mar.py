@@ -24,31 +24,37 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from emr_desktop.core.documents import ChartExtract
 from emr_desktop.core.errors import ValidationError
 from emr_desktop.core.records import (
-    AllergyStatus,
     ClinicalEvent,
     Correction,
-    Diagnosis,
     Encounter,
     EventStatus,
     MedicationAdministration,
     MedicationOrder,
-    Movement,
 )
 from emr_desktop.core.schedule import all_doses, dose_times, last_day
 from emr_desktop.core.timeutil import VIETNAM_TZ, to_local
-from emr_desktop.printing.describe import SEVERITY_VI, diagnosis_text, route_vi
+from emr_desktop.printing.describe import (
+    active_allergies,
+    department_stays,
+    encounter_diagnoses_text,
+    encounter_target,
+    has_draft,
+    route_vi,
+    severity_vi,
+)
 from emr_desktop.printing.layout import (
     MISSING,
+    NOT_RECORDED,
     SEX_VI,
     Signature,
     amount,
@@ -57,10 +63,10 @@ from emr_desktop.printing.layout import (
     content_width,
     esc,
     grid,
+    labelled_markup,
     letterhead_block,
     paper_size,
     para,
-    patient_barcode,
     signature_block,
     styles,
     title_block,
@@ -78,8 +84,6 @@ LEGEND = (
 #: Days of the stay per table.
 DAYS_PER_BLOCK = 7
 _DRUG_COLUMN = 64 * mm
-#: Left and right padding of a `grid` cell, together.
-_CELL_PADDING = 6.0
 
 
 @dataclass(frozen=True)
@@ -151,15 +155,7 @@ def mar_pdf(extract: ChartExtract, encounter_id: str) -> bytes:
     """The medication administration record of encounter `encounter_id` as PDF bytes.
     ValidationError on "target_id" for an unknown encounter or one without medication
     orders."""
-    try:
-        encounter = extract.encounter(encounter_id)
-    except KeyError:
-        raise ValidationError(
-            "target_id",
-            "unknown",
-            "Không có lượt điều trị này trong hồ sơ bệnh nhân",
-            "No such encounter in the patient's chart",
-        ) from None
+    encounter = encounter_target(extract, encounter_id, "phiếu theo dõi dùng thuốc")
     lines = _lines(extract, encounter_id)
     if not lines:
         raise ValidationError(
@@ -170,22 +166,24 @@ def mar_pdf(extract: ChartExtract, encounter_id: str) -> bytes:
         )
     days = _days(extract, encounter, lines)
     staff = _Initials(extract)
-    draft = any(
-        v.event.status != EventStatus.SIGNED for line in lines for v in line.versions
-    ) or any(a.status != EventStatus.SIGNED for line in lines for a in line.administrations)
+    draft = has_draft(
+        [*(v.event for line in lines for v in line.versions)]
+        + [a for line in lines for a in line.administrations]
+    )
 
     pagesize = paper_size("A4", wide=True)
     width = content_width(pagesize)
     s = styles()
     patient = extract.patient
-    department, bed = _place(extract, encounter)
+    stays = department_stays(extract, encounter)
+    department, bed = (stays[-1].department, stays[-1].bed) if stays else ("", "")
     story: list[Flowable] = [
         letterhead_block(
             extract.letterhead,
             width,
             department=department,
             national_heading=False,
-            right=patient_barcode(patient, width * 0.5),
+            patient=patient,
         ),
         *title_block(TITLE, f"Từ ngày {vn_date(days[0])} đến ngày {vn_date(days[-1])}"),
         *_patient_lines(extract, encounter, department, bed),
@@ -328,17 +326,6 @@ class _Initials:
         return initials
 
 
-def _place(extract: ChartExtract, encounter: Encounter) -> tuple[str, str]:
-    """The department and bed of the latest movement (the encounter's own if none)."""
-    department_id, bed_id = encounter.department_id, encounter.bed_id
-    for event in extract.events_of(encounter.id, Movement.KIND):
-        assert isinstance(event.body, Movement)
-        if event.body.department_id:
-            department_id, bed_id = event.body.department_id, event.body.bed_id
-    department = extract.departments.get(department_id or "", "")
-    return department, extract.beds.get(bed_id or "", "")
-
-
 def _patient_lines(
     extract: ChartExtract, encounter: Encounter, department: str, bed: str
 ) -> list[Flowable]:
@@ -346,43 +333,32 @@ def _patient_lines(
     patient = extract.patient
     on = to_local(extract.printed_at).date()
 
-    def pair(label: str, value: str, *, bold: bool = False) -> str:
-        shown = f"<b>{esc(value)}</b>" if bold else esc(value)
-        return f"{esc(label)}: {shown}"
-
     stay = f"vào {vn_time(encounter.started_at)}"
     if encounter.ended_at is not None:
         stay += f", ra {vn_time(encounter.ended_at)}"
-    codes: list[str] = []
-    for event in extract.events_of(encounter.id, Diagnosis.KIND):
-        assert isinstance(event.body, Diagnosis)
-        if event.body.icd10 not in codes:
-            codes.append(event.body.icd10)
-    diagnoses = "; ".join(diagnosis_text(extract, c) for c in codes) or "không ghi"
+    diagnoses = encounter_diagnoses_text(extract, encounter.id) or NOT_RECORDED
     allergies = "; ".join(
-        a.substance + (f" ({SEVERITY_VI[a.severity]})" if a.severity in SEVERITY_VI else "")
-        for a in extract.allergies
-        if a.status == AllergyStatus.ACTIVE
+        f"{a.substance} ({severity_vi(a.severity)})" for a in active_allergies(extract)
     )
     sep = " · "
     first = sep.join(
         [
-            pair("Họ và tên", patient.full_name.upper(), bold=True),
-            pair("Mã BN", patient.mrn),
-            pair("Ngày sinh", birth_text(patient, on)),
-            pair("Giới tính", SEX_VI.get(patient.sex, patient.sex)),
-            pair("Số thẻ BHYT", patient.bhyt_number or "không có"),
+            labelled_markup("Họ và tên", patient.full_name.upper(), bold=True),
+            labelled_markup("Mã BN", patient.mrn),
+            labelled_markup("Ngày sinh", birth_text(patient, on)),
+            labelled_markup("Giới tính", SEX_VI.get(patient.sex, patient.sex)),
+            labelled_markup("Số thẻ BHYT", patient.bhyt_number or "không có"),
         ]
     )
     second = sep.join(
         [
-            pair("Khoa", department or MISSING),
-            pair("Giường", bed or MISSING),
-            pair("Đợt điều trị", stay),
-            pair("Chẩn đoán", diagnoses),
+            labelled_markup("Khoa", department or MISSING),
+            labelled_markup("Giường", bed or MISSING),
+            labelled_markup("Đợt điều trị", stay),
+            labelled_markup("Chẩn đoán", diagnoses),
         ]
     )
-    third = pair("Dị ứng", allergies or "chưa ghi nhận", bold=bool(allergies))
+    third = labelled_markup("Dị ứng", allergies or "chưa ghi nhận", bold=bool(allergies))
     return [Paragraph(text, s.body) for text in (first, second, third)]
 
 
@@ -394,8 +370,7 @@ def _block(
     width: float,
 ) -> Flowable:
     """The table of `days` (at most a week): the orders that run in it, a column a day."""
-    s = styles()
-    cell = s.cell.clone("mar_cell", fontSize=8, leading=10)
+    cell = _cell_style()
     stay_start = to_local(encounter.started_at).date()
     header = ["Thuốc, liều, đường dùng, giờ dùng"] + [
         f"{day:%d/%m}\nNgày {(day - stay_start).days + 1}" for day in days
@@ -410,48 +385,21 @@ def _block(
         )
         if not runs:
             continue
-        rows.append(
-            [Paragraph(_order_text(line, end), cell)]
-            + [_day_cell(texts, day_width, cell) for texts in cells]
-        )
+        rows.append([Paragraph(_order_text(line, end), cell)] + ["\n".join(t) for t in cells])
     if not rows:
         rows.append(
             [Paragraph("<i>Không có thuốc dùng trong những ngày này</i>", cell)] + [""] * len(days)
         )
-    table = grid(header, rows, [_DRUG_COLUMN] + [day_width] * len(days))
+    table = grid(header, rows, [_DRUG_COLUMN] + [day_width] * len(days), style=cell)
     table.hAlign = "LEFT"
     return table
 
 
-class _Lines(Flowable):
-    """Lines of plain text in a table cell, drawn straight onto the page: a month's record
-    has thousands of them, and as Paragraphs (markup parsed, lines broken) they would take
-    most of the document's time."""
-
-    def __init__(self, lines: Sequence[str], style: ParagraphStyle) -> None:
-        super().__init__()
-        self.lines = lines
-        self.style = style
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        self.width = available_width
-        self.height = self.style.leading * len(self.lines)
-        return self.width, self.height
-
-    def draw(self) -> None:
-        size, leading = self.style.fontSize, self.style.leading
-        self.canv.setFont(self.style.fontName, size)
-        for n, text in enumerate(self.lines):
-            # Where a Paragraph puts its lines: the cells of a row share their baselines.
-            self.canv.drawString(0, self.height - size - n * leading, text)
-
-
-def _day_cell(texts: Sequence[str], width: float, style: ParagraphStyle) -> Flowable:
-    """A day's cell: plain lines when each fits the column, else a Paragraph that wraps."""
-    room = width - _CELL_PADDING
-    if all(stringWidth(t, style.fontName, style.fontSize) <= room for t in texts):
-        return _Lines(texts, style)
-    return Paragraph("<br/>".join(esc(t) for t in texts), style)
+@cache
+def _cell_style() -> ParagraphStyle:
+    """The grid's text, smaller than other tables': a week of doses on a page's width."""
+    style: ParagraphStyle = styles().cell.clone("mar_cell", fontSize=8, leading=10)
+    return style
 
 
 def _order_text(line: _Line, before: datetime) -> str:

@@ -11,21 +11,29 @@ use, the advice, the follow-up date, and the prescriber's signature. A draft pri
 from __future__ import annotations
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, Spacer
+from reportlab.platypus import Flowable, Spacer
 
 from emr_desktop.core.documents import ChartExtract
 from emr_desktop.core.eprescription import PRESCRIPTION_TITLES, prescription_type
-from emr_desktop.core.errors import ValidationError
-from emr_desktop.core.records import EventStatus, Prescription
+from emr_desktop.core.records import Prescription
 from emr_desktop.core.timeutil import to_local
 from emr_desktop.printing.codes import QrFlowable
-from emr_desktop.printing.describe import diagnosis_text, item_text, weight_kg
+from emr_desktop.printing.describe import (
+    diagnosis_text,
+    encounter_department,
+    encounter_diagnoses_text,
+    event_target,
+    has_draft,
+    item_text,
+    signature,
+    signed_or_recorded,
+    weight_kg,
+)
 from emr_desktop.printing.layout import (
-    Signature,
+    NOT_RECORDED,
     amount,
     chart_pdf,
     content_width,
-    esc,
     grid,
     labelled,
     letterhead_block,
@@ -34,6 +42,7 @@ from emr_desktop.printing.layout import (
     patient_block,
     signature_block,
     styles,
+    text_cell,
     title_block,
     vn_date,
 )
@@ -43,32 +52,20 @@ _A5_SCALE = 0.82
 
 
 def prescription_pdf(extract: ChartExtract, event_id: str, *, paper: str = "A5") -> bytes:
-    """The prescription `event_id` of the extract's chart as PDF bytes."""
-    event = extract.event(event_id)
+    """The prescription `event_id` of the extract's chart as PDF bytes. ValidationError on
+    "target_id" when it is not a current prescription (unknown, of another kind, amended or
+    marked entered in error)."""
+    event = event_target(extract, event_id, Prescription, "đơn thuốc", "a prescription")
     body = event.body
-    if not isinstance(body, Prescription):
-        raise ValidationError(
-            "target_id",
-            "kind",
-            "Bản ghi này không phải đơn thuốc",
-            "This record is not a prescription",
-        )
+    assert isinstance(body, Prescription)
     scale = _A5_SCALE if paper == "A5" else 1.0
     pagesize = paper_size(paper)
     width = content_width(pagesize, scale)
     s = styles(scale)
     patient = extract.patient
-    signed = event.status == EventStatus.SIGNED
-    dated = event.signed_at if signed and event.signed_at else event.effective_at
+    dated = signed_or_recorded(event)
     on = to_local(dated).date()
-
-    encounter = None
-    if event.encounter_id is not None:
-        try:
-            encounter = extract.encounter(event.encounter_id)
-        except KeyError:
-            encounter = None
-    department = extract.departments.get(encounter.department_id or "", "") if encounter else ""
+    department = encounter_department(extract, event.encounter_id)
 
     right: list[Flowable] = []
     if body.code:
@@ -85,12 +82,11 @@ def prescription_pdf(extract: ChartExtract, event_id: str, *, paper: str = "A5")
         extra.append(("Cân nặng", f"{amount(weight)} kg"))
     if patient.guardian_name:
         extra.append(("Bố/mẹ hoặc người giám hộ", patient.guardian_name))
-    codes = body.diagnosis_codes or tuple(
-        e.body.icd10  # type: ignore[attr-defined]
-        for e in extract.events_of(event.encounter_id, "diagnosis")
-        if event.encounter_id is not None
+    diagnosis = (
+        "; ".join(diagnosis_text(extract, c, event.encounter_id) for c in body.diagnosis_codes)
+        or encounter_diagnoses_text(extract, event.encounter_id)
+        or NOT_RECORDED
     )
-    diagnosis = "; ".join(diagnosis_text(extract, c) for c in codes) or "không ghi"
     extra.append(("Chẩn đoán", diagnosis))
 
     story: list[Flowable] = [
@@ -107,20 +103,20 @@ def prescription_pdf(extract: ChartExtract, event_id: str, *, paper: str = "A5")
         Spacer(1, 2 * mm * scale),
         para("Thuốc điều trị:", s.heading),
     ]
-    rows = []
-    for n, item in enumerate(body.items, 1):
-        rows.append(
-            [
-                str(n),
-                Paragraph(f"<b>{esc(item.drug_name)}</b><br/>{esc(item_text(item))}", s.cell),
-                f"{amount(item.quantity)} {item.unit}",
-            ]
-        )
+    widths = [11 * mm * scale, width - 37 * mm * scale, 26 * mm * scale]
+    rows = [
+        [
+            str(n),
+            text_cell([(item.drug_name, True), (item_text(item), False)], widths[1], s.cell),
+            f"{amount(item.quantity)} {item.unit}",
+        ]
+        for n, item in enumerate(body.items, 1)
+    ]
     story.append(
         grid(
             ["STT", "Tên thuốc, hàm lượng — cách dùng", "Số lượng"],
             rows,
-            [11 * mm * scale, width - 11 * mm * scale - 26 * mm * scale, 26 * mm * scale],
+            widths,
             scale=scale,
             align="CLR",
         )
@@ -130,19 +126,9 @@ def prescription_pdf(extract: ChartExtract, event_id: str, *, paper: str = "A5")
         story.append(labelled("Lời dặn", body.advice, s.body))
     if body.follow_up is not None:
         story.append(labelled("Ngày tái khám", vn_date(body.follow_up), s.body))
-    prescriber = extract.staff_name(event.signed_by if signed else event.created_by)
     story.append(
         signature_block(
-            dated,
-            [
-                Signature(
-                    "Bác sĩ/Y sĩ khám bệnh",
-                    prescriber,
-                    event.signed_at if signed else None,
-                )
-            ],
-            width * 0.5,
-            scale=scale,
+            dated, [signature("Bác sĩ/Y sĩ khám bệnh", extract, event)], width * 0.5, scale=scale
         )
     )
     story.append(Spacer(1, 2 * mm * scale))
@@ -154,6 +140,6 @@ def prescription_pdf(extract: ChartExtract, event_id: str, *, paper: str = "A5")
         extract,
         pagesize=pagesize,
         title=f"{title} {body.code or ''}".strip(),
-        draft=not signed,
+        draft=has_draft([event]),
         scale=scale,
     )

@@ -43,47 +43,44 @@ from emr_desktop.core.timeutil import to_local
 from emr_desktop.printing.describe import (
     FLAG_MARK,
     FLAG_VI,
-    NOTE_TYPE_VI,
-    lab_reference,
-    vitals_text,
-)
-from emr_desktop.printing.layout import (
-    MISSING,
-    Signature,
-    chart_pdf,
-    content_width,
-    esc,
-    labelled,
-    letterhead_block,
-    paper_size,
-    para,
-    patient_barcode,
-    section,
-    signature_block,
-    styles,
-    vn_date,
-    vn_time,
-)
-from emr_desktop.printing.visit_summary import (
-    NOT_RECORDED,
     DepartmentStay,
-    Field,
     active_allergies,
     active_problems,
     allergy_text,
-    clock_text,
     department_stays,
     diagnosis_summary,
     discharge_time,
     drug_names,
     encounter_target,
-    fields_table,
+    event_title,
     has_draft,
-    identity_rows,
-    item_style,
+    lab_reference,
     order_names,
     problem_text,
     stay_text,
+    vitals_text,
+)
+from emr_desktop.printing.layout import (
+    MISSING,
+    NOT_RECORDED,
+    Field,
+    Signature,
+    chart_pdf,
+    clock_text,
+    content_width,
+    esc,
+    fields_table,
+    identity_rows,
+    item_style,
+    labelled,
+    letterhead_block,
+    paper_size,
+    para,
+    section,
+    signature_block,
+    styles,
+    vn_date,
+    vn_time,
 )
 
 TITLE = "Giấy chuyển tuyến khám bệnh, chữa bệnh bảo hiểm y tế"
@@ -140,10 +137,8 @@ def referral_pdf(extract: ChartExtract, encounter_id: str, details: ReferralDeta
             extract.letterhead,
             width,
             department=stays[-1].department if stays else None,
-            right=[
-                *patient_barcode(patient, width * 0.5),
-                para("Vào sổ chuyển tuyến số: ……………", s.header),
-            ],
+            patient=patient,
+            right=[para("Vào sổ chuyển tuyến số: ……………", s.header)],
         ),
         Spacer(1, 3 * mm),
         # Broken where the paper form breaks it, not where the line runs out.
@@ -268,8 +263,7 @@ def _clinical_signs(notes: list[ClinicalEvent], vitals: list[ClinicalEvent]) -> 
     for event in notes:
         body = event.body
         assert isinstance(body, ClinicalNote)
-        kind = NOTE_TYPE_VI.get(body.note_type, "Ghi chép")
-        out.append(_point(f"{kind} ({vn_time(event.effective_at)}): {body.text}"))
+        out.append(_point(f"{event_title(event)} ({vn_time(event.effective_at)}): {body.text}"))
     for event in vitals:
         assert isinstance(event.body, VitalSigns)
         out.append(

@@ -3,8 +3,11 @@ printing tests and the printing benchmarks are drawn from it.
 
 Everything is fixed (ids, times, names), so two runs print the same documents. The knobs
 make the cases the forms must survive: a 30-drug prescription, a 200-line lab report, ten
-years of history, a patient with nothing optional known, and extreme lengths (very long
-names and addresses, 40-character drug names).
+years of history, a stay of several weeks, a patient with nothing optional known, and
+extreme lengths (very long names and addresses, 40-character drug names).
+
+`specimen_event`, `with_events`, `changed_event`, `changed_encounter` and `unsigned` make
+the variations a test needs from it (a correction, a draft, a cancelled encounter).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import io
 import struct
 import zlib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -40,14 +43,19 @@ from emr_desktop.core.records import (
     Problem,
     VitalSigns,
 )
+from emr_desktop.core.schedule import all_doses
 
 #: The moment the specimen documents are printed: 20/11/2026 15:30, Vietnam time.
 PRINTED_AT = datetime(2026, 11, 20, 8, 30, tzinfo=UTC)
 FACILITY_ID = "fac-kb"
+PATIENT_ID = "pt-specimen"
 DOCTOR, NURSE, LAB, RADIOLOGIST = "u-bs-minh", "u-dd-lan", "u-ktv-huy", "u-bs-thu"
+#: A second nurse whose initials are the first one's (Lê Thị Lan): the MAR prints "LTL2".
+NURSE2 = "u-dd-linh"
 STAFF = {
     DOCTOR: "Trần Văn Minh",
     NURSE: "Lê Thị Lan",
+    NURSE2: "Lê Thị Linh",
     LAB: "Phạm Quốc Huy",
     RADIOLOGIST: "Đỗ Thị Thu",
 }
@@ -112,6 +120,85 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC) - timedelta(hours=7)
 
 
+def specimen_event(
+    body: EventBody,
+    event_id: str,
+    *,
+    at: datetime,
+    author: str,
+    encounter_id: str | None,
+    signed: bool = True,
+    created_at: datetime | None = None,
+    corrects: str | None = None,
+    correction: str | None = None,
+    correction_reason: str | None = None,
+) -> ClinicalEvent:
+    """An event of the specimen patient, effective `at`, written by `author` (at `at`, or
+    at `created_at`: an amendment keeps the original's effective time) and, if `signed`,
+    signed by them five minutes after it was written; a correction of the event `corrects`
+    when given."""
+    written = created_at or at
+    draft = ClinicalEvent(
+        id=event_id,
+        facility_id=FACILITY_ID,
+        patient_id=PATIENT_ID,
+        encounter_id=encounter_id,
+        effective_at=at,
+        created_at=written,
+        created_by=author,
+        device_id="dev-specimen",
+        body=body,
+        corrects=corrects,
+        correction=correction,
+        correction_reason=correction_reason,
+    )
+    if not signed:
+        return draft
+    return replace(
+        draft,
+        status=EventStatus.SIGNED,
+        signed_by=author,
+        signed_at=written + timedelta(minutes=5),
+        content_hash=draft.content_digest(),
+    )
+
+
+def with_events(chart: ChartExtract, *events: ClinicalEvent) -> ChartExtract:
+    """`chart` with `events` added after its own."""
+    return replace(chart, events=(*chart.events, *events))
+
+
+def changed_event(chart: ChartExtract, event_id: str, **changes: Any) -> ChartExtract:
+    """`chart` with the fields `changes` of the event `event_id` changed (in place)."""
+    return replace(
+        chart,
+        events=tuple(replace(e, **changes) if e.id == event_id else e for e in chart.events),
+    )
+
+
+def changed_encounter(chart: ChartExtract, encounter_id: str, **changes: Any) -> ChartExtract:
+    """`chart` with the fields `changes` of the encounter `encounter_id` changed."""
+    return replace(
+        chart,
+        encounters=tuple(
+            replace(e, **changes) if e.id == encounter_id else e for e in chart.encounters
+        ),
+    )
+
+
+def unsigned(chart: ChartExtract, *event_ids: str) -> ChartExtract:
+    """`chart` with the events `event_ids` turned back into unsigned drafts."""
+    return replace(
+        chart,
+        events=tuple(
+            replace(e, status=EventStatus.DRAFT, signed_by=None, signed_at=None, content_hash=None)
+            if e.id in event_ids
+            else e
+            for e in chart.events
+        ),
+    )
+
+
 class _Events:
     def __init__(self) -> None:
         self.events: list[ClinicalEvent] = []
@@ -124,31 +211,16 @@ class _Events:
         encounter_id: str | None,
         *,
         event_id: str | None = None,
-        signed: bool = True,
-        **correction: str,
+        **options: Any,
     ) -> ClinicalEvent:
-        draft = ClinicalEvent(
-            id=event_id or f"ev{len(self.events):06d}",
-            facility_id=FACILITY_ID,
-            patient_id="pt-specimen",
+        """`specimen_event` numbered in the order written unless given `event_id`."""
+        event = specimen_event(
+            body,
+            event_id or f"ev{len(self.events):06d}",
+            at=at,
+            author=author,
             encounter_id=encounter_id,
-            effective_at=at,
-            created_at=at,
-            created_by=author,
-            device_id="dev-specimen",
-            body=body,
-            **correction,  # type: ignore[arg-type]
-        )
-        event = (
-            replace(
-                draft,
-                status=EventStatus.SIGNED,
-                signed_by=author,
-                signed_at=at + timedelta(minutes=5),
-                content_hash=draft.content_digest(),
-            )
-            if signed
-            else draft
+            **options,
         )
         self.events.append(event)
         return event
@@ -182,7 +254,7 @@ def _logo_png() -> bytes:
 
 def _patient(*, minimal: bool, extreme: bool) -> Patient:
     common: dict[str, Any] = {
-        "id": "pt-specimen",
+        "id": PATIENT_ID,
         "facility_id": FACILITY_ID,
         "created_at": datetime(2016, 3, 1, tzinfo=UTC),
         "created_by": NURSE,
@@ -370,7 +442,7 @@ def _visit(
         created_at=_at(day, 7, 30),
         created_by=NURSE,
         device_id="dev-specimen",
-        patient_id="pt-specimen",
+        patient_id=PATIENT_ID,
         kind="outpatient",
         status="finished" if not today else "in_progress",
         started_at=_at(day, 7, 30),
@@ -381,105 +453,206 @@ def _visit(
     )
 
 
-def _stay(log: _Events, admitted: date, days: int) -> Encounter:
-    """A finished inpatient stay: admission, daily sheets, medication with its doses, a
-    transfer, and the discharge."""
-    log.add(
-        Movement(movement="admission", department_id="d-hscc"),
-        _at(admitted, 21, 0),
-        DOCTOR,
-        STAY_ID,
+def _medication(
+    code: str,
+    name: str,
+    dose: int,
+    unit: str,
+    route: str,
+    times: tuple[str, ...],
+    start: date,
+    days: int,
+    **options: Any,
+) -> MedicationOrder:
+    return MedicationOrder(
+        drug_code=code,
+        drug_name=name,
+        dose=Decimal(dose),
+        dose_unit=unit,
+        route=route,
+        times=times,
+        start_date=start,
+        days=days,
+        **options,
     )
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    """What a nurse recorded for a dose, where it was not simply given as ordered."""
+
+    outcome: str = "given"
+    nurse: str = NURSE
+    reason: str | None = None
+    #: The dose given, when not the one ordered.
+    dose: Decimal | None = None
+
+
+def _stay(log: _Events, admitted: date, days: int) -> Encounter:
+    """A finished inpatient stay of `days` days after the admission evening: admission,
+    daily sheets, a transfer, medication with its doses, and the discharge.
+
+    The medication is what a medication record must show: doses held, refused, missed,
+    given in part and not recorded, a record made by mistake (marked entered in error); an
+    as-needed drug given twice, once by a second nurse with the same initials; an order
+    whose dose was raised and one stopped (amendments); an order entered in error."""
+    if not 4 <= days <= 29:
+        raise ValueError("The specimen stay lasts 4 to 29 days")
+
+    def on(offset: int, hour: int, minute: int = 0) -> datetime:
+        return _at(admitted + timedelta(days=offset), hour, minute)
+
+    log.add(Movement(movement="admission", department_id="d-hscc"), on(0, 21), DOCTOR, STAY_ID)
     log.add(
         ClinicalNote(
             note_type="admission",
             text="Vào viện vì đau ngực trái, khó thở khi gắng sức. Tiền sử tăng huyết áp 10 năm.",
         ),
-        _at(admitted, 21, 10),
+        on(0, 21, 10),
         DOCTOR,
         STAY_ID,
     )
     log.add(
         Diagnosis(icd10="I20.0", rank="primary", description="Cơn đau thắt ngực không ổn định"),
-        _at(admitted, 21, 15),
+        on(0, 21, 15),
         DOCTOR,
         STAY_ID,
     )
-    orders = [
-        log.add(
-            MedicationOrder(
-                drug_code="T0501",
-                drug_name="Enoxaparin 40 mg/0,4 ml",
-                dose=Decimal(40),
-                dose_unit="mg",
-                route="sc",
-                times=("08:00", "20:00"),
-                start_date=admitted + timedelta(days=1),
-                days=min(days, 5),
-            ),
-            _at(admitted, 21, 20),
-            DOCTOR,
-            STAY_ID,
+    first = admitted + timedelta(days=1)
+    ordered = [
+        _medication(
+            "T0501", "Enoxaparin 40 mg/0,4 ml", 40, "mg", "sc", ("08:00", "20:00"), first, days
         ),
-        log.add(
-            MedicationOrder(
-                drug_code="T0101",
-                drug_name="Amlodipin 5 mg",
-                dose=Decimal(1),
-                dose_unit="viên",
-                route="oral",
-                times=("08:00",),
-                start_date=admitted + timedelta(days=1),
-                days=days,
-            ),
-            _at(admitted, 21, 21),
-            DOCTOR,
-            STAY_ID,
+        _medication("T0101", "Amlodipin 5 mg", 1, "viên", "oral", ("08:00",), first, days),
+        _medication(
+            "T0602",
+            "Nitroglycerin 0,5 mg",
+            1,
+            "viên",
+            "sublingual",
+            (),
+            admitted,
+            days,
+            as_needed=True,
+            instructions="Khi đau ngực, cách nhau 5 phút",
         ),
+        _medication("T0705", "Furosemid 20 mg/2 ml", 20, "mg", "iv", ("08:00",), first, days),
+        _medication("T0903", "Digoxin 0,25 mg", 1, "viên", "oral", ("08:00",), first, days),
     ]
+    enoxaparin, amlodipin, nitroglycerin, furosemid, digoxin = (
+        log.add(body, on(0, 21, 20 + n), DOCTOR, STAY_ID) for n, body in enumerate(ordered)
+    )
+    log.add(
+        digoxin.body,
+        digoxin.effective_at,
+        DOCTOR,
+        STAY_ID,
+        created_at=on(0, 21, 40),
+        corrects=digoxin.id,
+        correction="entered_in_error",
+        correction_reason="Nhầm bệnh nhân",
+    )
+    log.add(
+        Movement(movement="transfer", department_id="d-noi", bed_id="b-noi-12"),
+        on(1, 9),
+        DOCTOR,
+        STAY_ID,
+    )
+    # On the fourth day the furosemide is raised from noon (an amendment written then, which
+    # keeps the order's effective time); on the fifth the anticoagulant is stopped at 10:00
+    # (an amendment effective then, keeping the three days whose doses were all due before).
+    raised_at, stopped_at = on(3, 12), on(4, 10)
+    raised = log.add(
+        replace(_ordered(furosemid), dose=Decimal(40), times=("08:00", "16:00")),
+        furosemid.effective_at,
+        DOCTOR,
+        STAY_ID,
+        created_at=raised_at,
+        corrects=furosemid.id,
+        correction="amends",
+        correction_reason="Tăng liều: còn phù hai chân",
+    )
+    log.add(
+        replace(_ordered(enoxaparin), days=3),
+        stopped_at,
+        DOCTOR,
+        STAY_ID,
+        corrects=enoxaparin.id,
+        correction="amends",
+        correction_reason="Ngừng: hết đau ngực 48 giờ",
+    )
     for offset in range(1, days + 1):
-        day = admitted + timedelta(days=offset)
         log.add(
             ClinicalNote(
                 note_type="daily_treatment",
                 text=f"Ngày điều trị thứ {offset}: bệnh nhân tỉnh, đỡ đau ngực, HA 140/85 mmHg.",
                 orders_text="Tiếp tục thuốc theo y lệnh. Theo dõi HA, mạch 2 lần/ngày.",
             ),
-            _at(day, 8, 30),
+            on(offset, 8, 30),
             DOCTOR,
             STAY_ID,
         )
-        for order in orders:
-            body = order.body
-            assert isinstance(body, MedicationOrder)
-            if offset > body.days:
-                continue
-            for clock in body.times:
-                hour, minute = (int(x) for x in clock.split(":"))
-                scheduled = _at(day, hour, minute)
-                missed = offset == 2 and clock == "20:00"
-                log.add(
-                    MedicationAdministration(
-                        medication_order_id=order.id,
-                        scheduled_for=scheduled,
-                        outcome="refused" if missed else "given",
-                        dose=None if missed else body.dose,
-                        dose_unit=None if missed else body.dose_unit,
-                        route=body.route,
-                        reason="Bệnh nhân từ chối tiêm" if missed else None,
-                        wristband_scanned=True,
-                    ),
-                    scheduled + timedelta(minutes=10),
-                    NURSE,
-                    STAY_ID,
-                )
-    log.add(
-        Movement(movement="transfer", department_id="d-noi", bed_id="b-noi-12"),
-        _at(admitted + timedelta(days=1), 9, 0),
-        DOCTOR,
-        STAY_ID,
+    discharged = on(days, 10)
+
+    def give(
+        order: ClinicalEvent, due: datetime | None, at: datetime, record: _Recorded
+    ) -> ClinicalEvent:
+        body = _ordered(order)
+        given = record.outcome == "given"
+        return log.add(
+            MedicationAdministration(
+                medication_order_id=order.id,
+                scheduled_for=due,
+                outcome=record.outcome,
+                dose=(record.dose or body.dose) if given else None,
+                dose_unit=body.dose_unit if given else None,
+                route=body.route,
+                reason=record.reason,
+                wristband_scanned=True,
+            ),
+            at,
+            record.nurse,
+            STAY_ID,
+        )
+
+    # Each order's doses while it was in force, given as ordered but for these (None: the
+    # dose has nothing recorded).
+    recorded: dict[tuple[str, datetime], _Recorded | None] = {
+        (raised.id, on(5, 16)): None,
+        (enoxaparin.id, on(1, 20)): _Recorded("held", reason="Chờ kết quả đông máu"),
+        (enoxaparin.id, on(2, 8)): _Recorded(nurse=NURSE2),
+        (enoxaparin.id, on(2, 20)): _Recorded("refused", reason="Bệnh nhân từ chối tiêm"),
+        (enoxaparin.id, on(3, 8)): _Recorded("missed", reason="Bệnh nhân đi làm điện tim"),
+        (enoxaparin.id, on(3, 20)): _Recorded(dose=Decimal(20)),
+    }
+    for order, since, until in (
+        (enoxaparin, None, stopped_at),
+        (amlodipin, None, None),
+        (furosemid, None, raised_at),
+        (raised, raised_at, None),
+    ):
+        for due in all_doses(_ordered(order)):
+            in_force = (since is None or due >= since) and (until is None or due < until)
+            record = recorded.get((order.id, due), _Recorded())
+            if in_force and due <= discharged and record is not None:
+                give(order, due, due + timedelta(minutes=10), record)
+    # Chest pain on the second day: the as-needed drug, given by each nurse.
+    give(nitroglycerin, None, on(2, 14, 20), _Recorded(nurse=NURSE2))
+    give(nitroglycerin, None, on(2, 22, 5), _Recorded())
+    # A dose recorded as refused by mistake: marked entered in error (it was given).
+    mistaken = give(
+        amlodipin, on(4, 8), on(4, 8, 5), _Recorded("refused", reason="Bệnh nhân từ chối")
     )
-    discharged = admitted + timedelta(days=days)
+    log.add(
+        mistaken.body,
+        mistaken.effective_at,
+        NURSE,
+        STAY_ID,
+        created_at=on(4, 9),
+        corrects=mistaken.id,
+        correction="entered_in_error",
+        correction_reason="Ghi nhầm: bệnh nhân đã uống thuốc",
+    )
     log.add(
         ClinicalNote(
             note_type="discharge_summary",
@@ -487,27 +660,27 @@ def _stay(log: _Events, admitted: date, days: int) -> Encounter:
             "Điện tim ổn định.\nLời dặn: uống thuốc đều, tái khám sau 2 tuần tại phòng khám "
             "Tim mạch.",
         ),
-        _at(discharged, 9, 0),
+        on(days, 9),
         DOCTOR,
         STAY_ID,
     )
     log.add(
         Movement(movement="discharge", treatment_result="2", discharge_type="1"),
-        _at(discharged, 10, 0),
+        discharged,
         DOCTOR,
         STAY_ID,
     )
     return Encounter(
         id=STAY_ID,
         facility_id=FACILITY_ID,
-        created_at=_at(admitted, 20, 45),
+        created_at=on(0, 20, 45),
         created_by=DOCTOR,
         device_id="dev-specimen",
-        patient_id="pt-specimen",
+        patient_id=PATIENT_ID,
         kind="inpatient",
         status="finished",
-        started_at=_at(admitted, 20, 45),
-        ended_at=_at(discharged, 10, 0),
+        started_at=on(0, 20, 45),
+        ended_at=discharged,
         department_id="d-noi",
         bed_id=None,
         attending_id=DOCTOR,
@@ -515,6 +688,11 @@ def _stay(log: _Events, admitted: date, days: int) -> Encounter:
         treatment_result="2",
         discharge_type="1",
     )
+
+
+def _ordered(order: ClinicalEvent) -> MedicationOrder:
+    assert isinstance(order.body, MedicationOrder)
+    return order.body
 
 
 def specimen_chart(
@@ -525,10 +703,13 @@ def specimen_chart(
     minimal: bool = False,
     extreme: bool = False,
     draft_prescription: bool = False,
+    stay_days: int = 6,
 ) -> ChartExtract:
     """The specimen chart: a visit today (`VISIT_ID`, with the prescription `PRESCRIPTION_ID`
-    and the imaging report `IMAGING_ID`), a finished stay (`STAY_ID`) a month ago, and
-    outpatient visits every 2 months over `years` years."""
+    and the imaging report `IMAGING_ID`), a finished stay (`STAY_ID`) admitted a month ago
+    and discharged `stay_days` (4 to 29) days later, and outpatient visits every 2 months
+    over `years` years. The events are in the order the services read them: by effective
+    time, then as they were written."""
     log = _Events()
     today = PRINTED_AT.date()
     encounters: list[Encounter] = []
@@ -540,7 +721,7 @@ def specimen_chart(
                 log, f"enc-{n:03d}", day, drugs=2, lab_lines=6, today=False, long_drug_names=False
             )
         )
-    encounters.append(_stay(log, today - timedelta(days=30), days=6))
+    encounters.append(_stay(log, today - timedelta(days=30), days=stay_days))
     encounters.append(
         _visit(
             log,
@@ -552,14 +733,7 @@ def specimen_chart(
             long_drug_names=extreme,
         )
     )
-    events = log.events
-    if draft_prescription:
-        events = [
-            replace(e, status=EventStatus.DRAFT, signed_by=None, signed_at=None, content_hash=None)
-            if e.id == PRESCRIPTION_ID
-            else e
-            for e in events
-        ]
+    events = sorted(log.events, key=lambda e: e.effective_at)
     letterhead = (
         Letterhead(facility_code="35001", facility_name="Trạm Y tế xã Tượng Lĩnh")
         if minimal
@@ -603,7 +777,7 @@ def specimen_chart(
             )
             for code, text in (("I10", "Tăng huyết áp vô căn"), ("E11.9", "Đái tháo đường typ 2"))
         )
-    return ChartExtract(
+    chart = ChartExtract(
         letterhead=letterhead,
         patient=patient,
         allergies=allergies,
@@ -616,3 +790,4 @@ def specimen_chart(
         printed_by=STAFF[DOCTOR],
         printed_at=PRINTED_AT,
     )
+    return unsigned(chart, PRESCRIPTION_ID) if draft_prescription else chart
