@@ -41,6 +41,9 @@ APT_PACKAGES: list[str] = [
     "socat",
     "poppler-utils",
     "zbar-tools",
+    # A real PACS for the imaging tests (started by the tests on loopback, never as a service).
+    "orthanc",
+    "orthanc-dicomweb",
 ]
 
 
@@ -175,6 +178,7 @@ BENCHMARKS = [
         ["--runs", "3", "--years", "2", "--patients", "200", "--events", "1000"],
         [],
     ),
+    ("bench_imaging.py", ["--slices", "40", "--runs", "5"], ["--slices", "200", "--runs", "20"]),
 ]
 
 

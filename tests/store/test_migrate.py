@@ -85,3 +85,26 @@ def test_the_letterhead_migration_adds_the_facility_fields(store: Store, data_di
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert [d for d in diff if "facility" in repr(d)] == []
     reopened.close()
+
+
+def test_the_imaging_migration_adds_the_study_and_instance_tables(
+    store: Store, data_dir: Path
+) -> None:
+    tables = {"imaging_study", "imaging_instance"}
+
+    def present(target: Store) -> set[str]:
+        with target.engine.connect() as conn:
+            names = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")
+            return {r[0] for r in names} & tables
+
+    with store.engine.begin() as conn:
+        command.downgrade(migrate.alembic_config(conn), "0005")
+    assert present(store) == set()
+    store.close()
+    reopened = Store.open(data_dir)
+    assert migrate.current_revision(reopened.engine) == migrate.head_revision()
+    assert present(reopened) == tables
+    with reopened.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert [d for d in diff if "imaging" in repr(d)] == []
+    reopened.close()

@@ -12,6 +12,7 @@ from emr_desktop.core.birthdate import BirthDate
 from emr_desktop.core.catalog import CatalogKind, DrugEntry, ImagingServiceEntry
 from emr_desktop.core.documents import Letterhead
 from emr_desktop.core.errors import ValidationError
+from emr_desktop.core.imaging import DicomStudy
 from emr_desktop.core.records import (
     ClinicalNote,
     Diagnosis,
@@ -757,3 +758,172 @@ def sync(args: argparse.Namespace, out: Output) -> None:
             loop.stop()
     finally:
         store.close()
+
+
+# ------------------------------------------------------------------ imaging
+
+_SEX_DICOM = {"M": "Nam / M", "F": "Nữ / F", "O": "Khác / O"}
+
+
+def _study_lines(study: DicomStudy) -> list[str]:
+    when = to_local(study.study_at).strftime("%d/%m/%Y %H:%M") if study.study_at else "?"
+    born = study.patient_birth_date.strftime("%d/%m/%Y") if study.patient_birth_date else "?"
+    sex = _SEX_DICOM.get(study.patient_sex or "", "?")
+    return [
+        f"Ca chụp / Study {study.study_instance_uid}",
+        f"  {when}  {'/'.join(study.modalities) or '?'}  {study.description or ''}".rstrip(),
+        f"  {len(study.series)} loạt / series, {study.instance_count} ảnh / images",
+        f"  Trên ảnh / In the images: {study.patient_name or '?'}  "
+        f"ID {study.patient_id or '?'}  {born}  {sex}",
+    ]
+
+
+#: Skipped files listed one by one (a CD with a viewer program holds hundreds).
+_SHOWN_SKIPPED = 10
+
+_BASIS = {
+    "mrn": "mã bệnh nhân / record number",
+    "cccd": "số CCCD / citizen ID",
+    "name_birth": "họ tên + ngày sinh / name + birth date",
+    None: "chọn bằng --patient / chosen with --patient",
+}
+
+
+def imaging_import(ctx: Context) -> None:
+    """Scan files, folders or a DICOMDIR; show each study and whose chart it goes to; with
+    --yes, import it. A study whose patient differs from the chart needs --accept-mismatch;
+    one with damaged files is refused unless --skip-corrupt imports its valid files."""
+    from pathlib import Path
+
+    from emr_desktop.core.errors import EmrError
+    from emr_desktop.imaging import dicom
+    from emr_desktop.services import imaging
+
+    a = ctx.args
+    found = dicom.scan([Path(p) for p in a.paths])
+    lines: list[str] = []
+    data: dict[str, Any] = {"studies": [], "skipped_files": []}
+    skipped = found.unattributed_problems
+    for problem in skipped[:_SHOWN_SKIPPED]:
+        lines.append(f"Bỏ qua / Skipped: {problem.error.message_vi} / {problem.error.message_en}")
+    if len(skipped) > _SHOWN_SKIPPED:
+        more = len(skipped) - _SHOWN_SKIPPED
+        lines.append(f"… và {more} tệp khác bị bỏ qua / and {more} more skipped (--json)")
+    data["skipped_files"] = [{"path": str(p.path), **p.error.to_dict()} for p in skipped]
+    if not found.studies:
+        ctx.out.emit(data, "\n".join(lines))
+        raise EmrError("Không tìm thấy ca chụp DICOM nào", "No DICOM study found")
+    if a.order and len(found.studies) != 1:
+        raise ValidationError(
+            "order",
+            "one_study",
+            f"--order chỉ dùng khi có đúng một ca chụp (tìm thấy {len(found.studies)})",
+            f"--order needs exactly one study ({len(found.studies)} found)",
+        )
+    chosen = _patient_id(ctx, a.patient) if a.patient else None
+    refused = 0
+    for scanned in found.studies:
+        study = scanned.study
+        lines += ["", *_study_lines(study)]
+        entry: dict[str, Any] = {
+            "study_instance_uid": study.study_instance_uid,
+            "study": study,
+            "problems": [{"path": str(p.path), **p.error.to_dict()} for p in scanned.problems],
+            "imported": False,
+        }
+        data["studies"].append(entry)
+        if chosen is not None:
+            match = imaging.compare_with_chart(ctx.store, ctx.session, chosen, study)
+        else:
+            match = imaging.match_patient(ctx.store, ctx.session, study)
+        entry.update(patient_id=match.patient_id, basis=match.basis)
+        entry["mismatches"] = [m._asdict() for m in match.mismatches]
+        if match.patient_id is None:
+            refused += 1
+            lines.append(
+                "  Không tìm thấy hồ sơ bệnh nhân / No matching chart; dùng / use --patient"
+            )
+            if match.candidates:
+                entry["candidates"] = list(match.candidates)
+                lines.append(
+                    f"  Hồ sơ tên gần giống / Similar names: {', '.join(match.candidates)}"
+                )
+            continue
+        patient = patient_service.get_patient(ctx.store, ctx.session, match.patient_id)
+        lines.append(f"  Hồ sơ / Chart: {_patient_line(patient)} ({_BASIS[match.basis]})")
+        lines += [f"  KHÁC / DIFFERS: {m.vi} / {m.en}" for m in match.mismatches]
+        lines += [
+            f"  HỎNG / DAMAGED: {p.error.message_vi} / {p.error.message_en}"
+            for p in scanned.problems
+        ]
+        order_id = a.order
+        if order_id is None:
+            proposal = imaging.proposed_order(ctx.store, ctx.session, match.patient_id, study)
+            if proposal is not None:
+                assert isinstance(proposal.order.body, Order)
+                entry["proposed_order"] = {
+                    "id": proposal.order.id,
+                    "basis": proposal.basis,
+                    "service_code": proposal.order.body.service_code,
+                }
+                lines.append(
+                    f"  Chỉ định phù hợp / Matching order: {proposal.order.body.service_name} "
+                    f"[{proposal.order.id}] — gắn bằng / link with --order"
+                )
+        if not a.yes:
+            continue
+        if match.mismatches and not a.accept_mismatch:
+            refused += 1
+            lines.append(
+                "  Không nhập: thông tin khác hồ sơ, xác nhận bằng --accept-mismatch / "
+                "Not imported: differs from the chart, confirm with --accept-mismatch"
+            )
+            continue
+        if scanned.problems and not a.skip_corrupt:
+            refused += 1
+            lines.append(
+                f"  Không nhập: {len(scanned.problems)} tệp hỏng; --skip-corrupt để nhập "
+                f"{len(scanned.files)} tệp còn tốt / Not imported: {len(scanned.problems)} "
+                f"damaged file(s); --skip-corrupt imports the {len(scanned.files)} good ones"
+            )
+            continue
+        record = imaging.save_study(
+            ctx.store,
+            ctx.session,
+            match.patient_id,
+            study,
+            dicom.load_study(scanned),
+            source="import",
+            order_id=order_id,
+            confirm_mismatch=bool(match.mismatches),
+        )
+        entry.update(imported=True, record_id=record.id, order_id=record.order_id)
+        lines.append(f"  Đã nhập / Imported [{record.id}]")
+    if not a.yes:
+        lines += ["", "Chưa nhập gì: chạy lại với --yes / Nothing imported: run again with --yes"]
+    ctx.out.emit(data, "\n".join(lines).strip())
+    if a.yes and refused:
+        raise EmrError(
+            f"{refused} ca chụp không được nhập (xem trên)",
+            f"{refused} study/studies not imported (see above)",
+        )
+
+
+def imaging_studies(ctx: Context) -> None:
+    from emr_desktop.services import imaging
+
+    found = imaging.studies(ctx.store, ctx.session, _patient_id(ctx, ctx.args.patient))
+    lines = []
+    for study in found:
+        when = to_local(study.study_at).strftime("%d/%m/%Y %H:%M") if study.study_at else "?"
+        count = sum(s.instances for s in study.series)
+        here = (
+            "trên máy này / on this PC"
+            if study.held_on_device == ctx.store.device_id
+            else ("PACS" if study.source == "pacs" else "máy khác / another PC")
+        )
+        lines.append(
+            f"{when}  {'/'.join(study.modalities):<6} {study.description or '':<30} "
+            f"{len(study.series)} loạt/series {count} ảnh/images  {here}  [{study.id}]"
+        )
+    ctx.out.emit(found, "\n".join(lines) or "Không có ca chụp / No imaging study")

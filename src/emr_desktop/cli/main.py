@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from emr_desktop.cli import commands
+from emr_desktop.cli import pacs as pacs_commands
 from emr_desktop.core.codec import to_plain
 from emr_desktop.core.errors import EmrError
 
@@ -319,12 +320,39 @@ def build_parser() -> argparse.ArgumentParser:
         "--interval", type=float, default=60.0, help="giây giữa hai lần / seconds between runs"
     )
 
+    imaging = sub.add_parser("imaging", help="ảnh DICOM / imaging").add_subparsers(
+        dest="imaging_command", required=True, parser_class=_Parser
+    )
+    p = command(
+        "import",
+        commands.imaging_import,
+        parent=imaging,
+        help="nhập ảnh từ tệp, thư mục, đĩa (DICOMDIR) / import DICOM files, folders, media",
+    )
+    p.add_argument("paths", nargs="+", help="tệp, thư mục hoặc DICOMDIR / files, folders")
+    p.add_argument("--patient", help="id hoặc mã bệnh nhân (mặc định: tự tìm) / chart")
+    p.add_argument("--order", help="chỉ định CĐHA mà ca chụp trả lời / the imaging order")
+    p.add_argument("--yes", action="store_true", help="nhập thật (mặc định chỉ xem) / import")
+    p.add_argument(
+        "--accept-mismatch",
+        action="store_true",
+        help="xác nhận nhập dù thông tin trên ảnh khác hồ sơ / confirm a differing identity",
+    )
+    p.add_argument(
+        "--skip-corrupt",
+        action="store_true",
+        help="nhập các tệp tốt của ca chụp có tệp hỏng / import the good files of a study",
+    )
+    p = command("studies", commands.imaging_studies, parent=imaging, help="ca chụp / studies")
+    p.add_argument("patient", help="id hoặc mã bệnh nhân")
+
     catalogs = sub.add_parser("catalog", help="danh mục / catalogues").add_subparsers(
         dest="catalog_command", required=True, parser_class=_Parser
     )
     p = command("import", commands.catalog_import, parent=catalogs)
     p.add_argument("kind", choices=["icd10", "drugs", "lab_tests", "imaging", "procedures"])
     p.add_argument("file", type=Path)
+    pacs_commands.add_commands(sub, command, _Parser)
     return parser
 
 

@@ -3,7 +3,7 @@
 Two kinds of record, and the kind decides how sync merges it:
 
 * **Mutable state** (`MutableRecord`): facility, department, bed, user, device, patient,
-  allergy, problem, encounter, patient link. Merged field by field by HLC.
+  allergy, problem, encounter, patient link, imaging study. Merged field by field by HLC.
 * **Clinical events** (`ClinicalEvent` with a typed body): vitals, notes, diagnoses, orders,
   results, prescriptions, medication orders and administrations, movements, attachments.
   Immutable once signed; a correction is a new event that amends the original or marks it
@@ -30,6 +30,7 @@ from emr_desktop.core.catalog import is_icd10_code
 from emr_desktop.core.eprescription import validate_prescription_code
 from emr_desktop.core.errors import ValidationError
 from emr_desktop.core.identity import validate_bhyt, validate_cccd, validate_cmnd, validate_phone
+from emr_desktop.core.imaging import SeriesSummary, require_uid
 from emr_desktop.core.text import normalize_name
 from emr_desktop.core.timeutil import require_aware
 
@@ -499,6 +500,76 @@ class PatientLink(MutableRecord):
                 "A chart cannot be merged into itself",
             )
         _require_choice(self.status, LinkStatus, "status")
+
+
+class ImagingSource(StrEnum):
+    #: Imported from files, a CD or a USB stick: the pixels are on the PC that imported it.
+    IMPORT = "import"
+    #: In the hospital's PACS: the pixels are fetched on demand and cached.
+    PACS = "pacs"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImagingStudy(MutableRecord):
+    """A DICOM study of a patient's chart: its metadata only (DESIGN §4: pixels never sync).
+
+    The id is derived from the facility and the StudyInstanceUID
+    (`core.imaging.study_record_id`), so the same study imported on two PCs is one record.
+    """
+
+    KIND: ClassVar[str] = "imaging_study"
+    patient_id: str
+    study_instance_uid: str
+    study_at: datetime | None = None
+    modalities: tuple[str, ...] = ()
+    description: str | None = None
+    accession_number: str | None = None
+    #: The imaging `Order` event this study answers.
+    order_id: str | None = None
+    series: tuple[SeriesSummary, ...] = ()
+    source: str = ImagingSource.IMPORT
+    #: For an imported study: the device whose local store holds the pixels.
+    held_on_device: str | None = None
+    #: How the DICOM named the patient (PatientID, PatientName), as read.
+    source_patient_id: str | None = None
+    source_patient_name: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _require_text(self.patient_id, "patient_id", 64)
+        require_uid(self.study_instance_uid, "study_instance_uid")
+        if self.study_at is not None:
+            object.__setattr__(self, "study_at", require_aware(self.study_at, "study_at"))
+        _require_choice(self.source, ImagingSource, "source")
+        for modality in self.modalities:
+            _require_text(modality, "modalities", 16)
+        for series in self.series:
+            require_uid(series.series_instance_uid, "series_instance_uid")
+            if series.instances < 0:
+                raise _fail(
+                    "series",
+                    "range",
+                    "Số ảnh của loạt không được âm",
+                    "A series cannot have a negative number of instances",
+                )
+        for name, limit in (
+            ("description", 1024),
+            ("accession_number", 64),
+            ("source_patient_id", 64),
+            ("source_patient_name", 255),
+        ):
+            value = getattr(self, name)
+            if value is not None and len(value) > limit:
+                raise _fail(
+                    name, "max_length", f"Dài quá {limit} ký tự", f"Longer than {limit} characters"
+                )
+        if self.source == ImagingSource.IMPORT and not self.held_on_device:
+            raise _fail(
+                "held_on_device",
+                "required",
+                "Ca chụp nhập từ tệp phải ghi máy đang giữ ảnh",
+                "An imported study names the device that holds its images",
+            )
 
 
 # --------------------------------------------------------------------------- clinical events
@@ -1143,5 +1214,6 @@ MUTABLE_RECORDS: dict[str, type[MutableRecord]] = {
         Problem,
         Encounter,
         PatientLink,
+        ImagingStudy,
     )
 }

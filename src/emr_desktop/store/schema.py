@@ -41,6 +41,7 @@ RECORD_TABLES: dict[str, str] = {
     r.Problem.KIND: "problem",
     r.Encounter.KIND: "encounter",
     r.PatientLink.KIND: "patient_link",
+    r.ImagingStudy.KIND: "imaging_study",
 }
 
 
@@ -89,6 +90,7 @@ allergy = _record_table(r.Allergy, ("patient_id",))
 problem = _record_table(r.Problem, ("patient_id",))
 encounter = _record_table(r.Encounter, ("patient_id", "started_at"), ("department_id", "status"))
 patient_link = _record_table(r.PatientLink, ("replaced_id",), ("replaced_by",))
+imaging_study = _record_table(r.ImagingStudy, ("patient_id",), ("study_instance_uid",))
 
 TABLES_BY_KIND: dict[str, Table] = {
     kind: metadata.tables[name] for kind, name in RECORD_TABLES.items()
@@ -127,6 +129,30 @@ attachment_content = Table(
     metadata,
     Column("event_id", Text, primary_key=True),
     Column("data", LargeBinary, nullable=False),
+)
+
+#: The DICOM instances held on this PC (DESIGN §5: inside the encrypted store, never in a
+#: file): imported from media (`source` 'import', kept) or fetched from the PACS ('pacs', a
+#: cache: `data` is set to NULL when evicted, the row stays so the series keeps its list).
+#: Not synced: the study's metadata travels as the `imaging_study` record.
+imaging_instance = Table(
+    "imaging_instance",
+    metadata,
+    Column("sop_instance_uid", Text, primary_key=True),
+    Column("study_instance_uid", Text, nullable=False),
+    Column("series_instance_uid", Text, nullable=False),
+    Column("patient_id", Text, nullable=False),
+    Column("instance_number", Integer),
+    #: ImagePositionPatient as JSON text `[x, y, z]` (mm), or NULL.
+    Column("image_position", Text),
+    Column("frames", Integer, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("data", LargeBinary),
+    Column("source", Text, nullable=False),
+    Column("stored_at", Text, nullable=False),
+    Column("last_viewed_at", Text),
+    Index("ix_imaging_instance_series", "study_instance_uid", "series_instance_uid"),
+    Index("ix_imaging_instance_cache", "source", "last_viewed_at"),
 )
 
 #: Changes waiting to be pushed (DESIGN §4). `device_seq` is never reused (AUTOINCREMENT).

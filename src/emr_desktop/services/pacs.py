@@ -1,0 +1,352 @@
+"""Where this PC finds its facility's PACS, and how it authenticates there.
+
+The address, the kind of authentication and the user name are settings of this PC for the
+facility it works for: they live in the store's local `meta` table (not synced, no patient
+data). The password or bearer token is a secret: it lives in the OS keyring beside the
+database key, never in the database or a file (DESIGN §5).
+
+An administrator sets it (`USER_MANAGE`); clinicians who read charts use it to build the
+DICOMweb client (`pacs_client_args`), on the GUI's worker thread or from `emr-admin pacs`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import keyring.errors
+
+from emr_desktop.core.errors import KeyStoreError, ValidationError
+from emr_desktop.core.permissions import Permission, allows
+from emr_desktop.services.auth import Session
+from emr_desktop.store.keys import KEYRING_SERVICE, check_keyring
+from emr_desktop.store.store import Store
+
+AuthKind = Literal["none", "basic", "bearer"]
+AUTH_KINDS: tuple[AuthKind, ...] = ("none", "basic", "bearer")
+MAX_URL_LENGTH = 2000
+MAX_USERNAME_LENGTH = 200
+MAX_SECRET_LENGTH = 8192
+
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+@dataclass(frozen=True)
+class PacsSettings:
+    """The PACS of the logged-in user's facility as this PC knows it (no secret in here)."""
+
+    #: The DICOMweb root, e.g. "https://pacs.bvhuyen.vn/dicom-web"; None when not set up.
+    url: str | None
+    auth: AuthKind
+    #: The user name for "basic" authentication.
+    username: str | None
+    #: Whether the keyring holds the password (basic) or token (bearer).
+    has_secret: bool
+
+    @property
+    def configured(self) -> bool:
+        return self.url is not None
+
+
+# ------------------------------------------------------------------ where things are kept
+
+
+def _meta_key(facility_id: str, name: str) -> str:
+    return f"pacs:{facility_id}:{name}"
+
+
+def _keyring_user(store: Store, facility_id: str) -> str:
+    return f"pacs-secret:{store.store_id}:{facility_id}"
+
+
+def _load_secret(store: Store, facility_id: str) -> str | None:
+    backend = check_keyring()
+    try:
+        return backend.get_password(KEYRING_SERVICE, _keyring_user(store, facility_id)) or None
+    except keyring.errors.KeyringError as exc:
+        raise KeyStoreError(
+            f"Không đọc được kho khóa: {exc}", f"Could not read the keyring: {exc}"
+        ) from exc
+
+
+def _save_secret(store: Store, facility_id: str, secret: str) -> None:
+    backend = check_keyring()
+    try:
+        backend.set_password(KEYRING_SERVICE, _keyring_user(store, facility_id), secret)
+    except keyring.errors.KeyringError as exc:
+        raise KeyStoreError(
+            f"Không lưu được mật khẩu PACS vào kho khóa: {exc}",
+            f"Could not save the PACS password in the keyring: {exc}",
+        ) from exc
+
+
+def _delete_secret(store: Store, facility_id: str) -> None:
+    backend = check_keyring()
+    try:
+        backend.delete_password(KEYRING_SERVICE, _keyring_user(store, facility_id))
+    except keyring.errors.PasswordDeleteError:
+        pass  # there was none
+    except keyring.errors.KeyringError as exc:
+        raise KeyStoreError(
+            f"Không xóa được mật khẩu PACS khỏi kho khóa: {exc}",
+            f"Could not remove the PACS password from the keyring: {exc}",
+        ) from exc
+
+
+def _read(store: Store, facility_id: str) -> tuple[str | None, AuthKind, str | None]:
+    values = store.read_meta()
+    url = values.get(_meta_key(facility_id, "url")) or None
+    auth = values.get(_meta_key(facility_id, "auth"), "none")
+    username = values.get(_meta_key(facility_id, "username")) or None
+    return url, (auth if auth in AUTH_KINDS else "none"), username
+
+
+# ------------------------------------------------------------------ checks
+
+
+def _check_url(url: str) -> str:
+    url = url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if len(url) > MAX_URL_LENGTH or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValidationError(
+            "url",
+            "format",
+            f"Địa chỉ PACS phải là một URL https://…, ví dụ https://pacs.benhvien.vn/dicom-web "
+            f"(đã nhập {url[:100]!r})",
+            f"The PACS address must be an https://… URL, e.g. https://pacs.hospital.vn/dicom-web "
+            f"(got {url[:100]!r})",
+        )
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ValidationError(
+            "url",
+            "format",
+            "Địa chỉ PACS không được chứa tên đăng nhập, mật khẩu, '?' hay '#'; "
+            "nhập tên đăng nhập và mật khẩu riêng",
+            "The PACS address may not hold a user name, password, '?' or '#'; "
+            "give the user name and password separately",
+        )
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise ValidationError(
+            "url",
+            "tls",
+            "Ảnh và thông tin bệnh nhân phải được mã hóa khi truyền: dùng https:// (đặt PACS "
+            "sau một máy chủ TLS); http:// chỉ được phép với PACS trên chính máy này",
+            "Images and patient data must be encrypted in transit: use https:// (put the PACS "
+            "behind a TLS server); http:// is allowed only for a PACS on this very PC",
+        )
+    return url
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_auth(auth: str) -> AuthKind:
+    if auth not in AUTH_KINDS:
+        raise ValidationError(
+            "auth",
+            "choice",
+            f"Kiểu xác thực {auth!r} không có; chọn một trong: none, basic, bearer",
+            f"No authentication kind {auth!r}; choose one of: none, basic, bearer",
+        )
+    return auth
+
+
+def _check_username(username: str | None) -> str:
+    name = (username or "").strip()
+    if not name:
+        raise ValidationError(
+            "username",
+            "required",
+            "Xác thực basic cần tên đăng nhập PACS",
+            "Basic authentication needs a PACS user name",
+        )
+    if len(name) > MAX_USERNAME_LENGTH or ":" in name or any(ord(c) < 32 for c in name):
+        raise ValidationError(
+            "username",
+            "format",
+            "Tên đăng nhập PACS không được chứa ':' hay ký tự điều khiển (tối đa 200 ký tự)",
+            "A PACS user name may not hold ':' or control characters (200 characters at most)",
+        )
+    return name
+
+
+def _check_secret(secret: str, auth: AuthKind) -> str:
+    what_vi, what_en = ("mật khẩu", "password") if auth == "basic" else ("mã truy cập", "token")
+    if len(secret) > MAX_SECRET_LENGTH or any(ord(c) < 32 for c in secret):
+        raise ValidationError(
+            "secret",
+            "format",
+            f"{what_vi.capitalize()} PACS không được chứa ký tự điều khiển (tối đa 8192 ký tự)",
+            f"The PACS {what_en} may not hold control characters (8192 characters at most)",
+        )
+    if auth == "bearer" and any(c.isspace() for c in secret):
+        raise ValidationError(
+            "secret",
+            "format",
+            "Mã truy cập PACS không được chứa khoảng trắng",
+            "The PACS token may not hold spaces",
+        )
+    return secret
+
+
+# ------------------------------------------------------------------ use cases
+
+
+def pacs_settings(store: Store, session: Session) -> PacsSettings:
+    """The PACS settings of the user's facility (no secret): for the administrator who edits
+    them (`USER_MANAGE`) and for the clinicians who use them (`CHART_READ`)."""
+    if not allows(session.role, Permission.USER_MANAGE):
+        session.require(Permission.CHART_READ)
+    url, auth, username = _read(store, session.facility_id)
+    has_secret = auth != "none" and _load_secret(store, session.facility_id) is not None
+    return PacsSettings(url=url, auth=auth, username=username, has_secret=has_secret)
+
+
+def set_pacs(
+    store: Store,
+    session: Session,
+    url: str,
+    auth: str,
+    username: str | None,
+    secret: str | None,
+) -> PacsSettings:
+    """Set this PC's PACS for the user's facility (administrator: `USER_MANAGE`).
+
+    `url` is the DICOMweb root (https, or http on this PC only); `auth` is "none", "basic"
+    (with `username` and a password as `secret`) or "bearer" (a token as `secret`). A `secret`
+    of None keeps the one already in the keyring when the kind of authentication is
+    unchanged. The secret goes to the OS keyring; the rest to this PC's settings. Audited
+    without the address or the secret.
+    """
+    session.require(Permission.USER_MANAGE)
+    clean_url = _check_url(url)
+    kind = _check_auth(auth)
+    facility_id = session.facility_id
+    old_url, old_auth, old_username = _read(store, facility_id)
+    clean_username = _check_username(username) if kind == "basic" else None
+    if kind == "none":
+        new_secret = None
+    elif secret:
+        new_secret = _check_secret(secret, kind)
+    elif kind == old_auth and _load_secret(store, facility_id) is not None:
+        new_secret = None  # keep the one in the keyring
+    else:
+        what_vi, what_en = ("mật khẩu", "password") if kind == "basic" else ("mã truy cập", "token")
+        raise ValidationError(
+            "secret",
+            "required",
+            f"Xác thực {kind} cần {what_vi} PACS",
+            f"{kind.capitalize()} authentication needs the PACS {what_en}",
+        )
+
+    # The keyring first: if it cannot hold the secret, nothing has changed.
+    if kind == "none":
+        _delete_secret(store, facility_id)
+    elif new_secret is not None:
+        _save_secret(store, facility_id, new_secret)
+
+    changed = [
+        name
+        for name, old, new in (
+            ("url", old_url, clean_url),
+            ("auth", old_auth, kind),
+            ("username", old_username, clean_username),
+        )
+        if old != new
+    ]
+    if new_secret is not None:
+        changed.append("secret")
+    values = {"url": clean_url, "auth": kind, "username": clean_username or ""}
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        for name, value in values.items():
+            uow.conn.exec_driver_sql(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (_meta_key(facility_id, name), value),
+            )
+        uow.audit(
+            "pacs.settings",
+            target_kind="facility",
+            target_id=facility_id,
+            detail={"fields": changed, "auth": kind},
+        )
+        uow.commit()
+    return PacsSettings(
+        url=clean_url,
+        auth=kind,
+        username=clean_username,
+        has_secret=kind != "none",
+    )
+
+
+def clear_pacs(store: Store, session: Session) -> None:
+    """Forget this PC's PACS for the user's facility, secret included (`USER_MANAGE`)."""
+    session.require(Permission.USER_MANAGE)
+    facility_id = session.facility_id
+    _delete_secret(store, facility_id)
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        uow.conn.exec_driver_sql(
+            "DELETE FROM meta WHERE key IN (?, ?, ?)",
+            tuple(_meta_key(facility_id, name) for name in ("url", "auth", "username")),
+        )
+        uow.audit("pacs.cleared", target_kind="facility", target_id=facility_id)
+        uow.commit()
+
+
+def pacs_client_args(store: Store, session: Session) -> dict[str, Any]:
+    """The keyword arguments of `imaging.dicomweb.DicomWebClient` for the user's facility:
+    `base_url`, and `auth=(username, password)` or `bearer=token`. For clinicians who read
+    charts (`CHART_READ`); a clear error when the PACS is not set up or its secret is gone
+    from the keyring."""
+    session.require(Permission.CHART_READ)
+    facility_id = session.facility_id
+    url, auth, username = _read(store, facility_id)
+    if url is None:
+        raise ValidationError(
+            "pacs",
+            "not_configured",
+            "Máy này chưa được cấu hình PACS; quản trị viên chạy "
+            "`emr-admin pacs set --url …` hoặc vào phần Cài đặt",
+            "No PACS is set up on this PC; an administrator runs `emr-admin pacs set --url …` "
+            "or uses Settings",
+        )
+    args: dict[str, Any] = {"base_url": url}
+    if auth == "none":
+        return args
+    secret = _load_secret(store, facility_id)
+    if secret is None:
+        raise KeyStoreError(
+            "Không tìm thấy mật khẩu PACS trong kho khóa của máy này; quản trị viên cần "
+            "nhập lại (`emr-admin pacs set`)",
+            "The PACS password is not in this PC's keyring; an administrator must enter it "
+            "again (`emr-admin pacs set`)",
+        )
+    if auth == "basic":
+        args["auth"] = (username or "", secret)
+    else:
+        args["bearer"] = secret
+    return args
+
+
+def record_search(store: Store, session: Session, criteria: Sequence[str], found: int) -> None:
+    """Audit a search of the PACS ("pacs.search"): the names of the criteria used
+    ("patient_id", "study_date", …) and how many studies came back — never their values,
+    which may be a patient's id. For those who may search it (`CHART_READ`)."""
+    session.require(Permission.CHART_READ)
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        uow.audit(
+            "pacs.search",
+            target_kind="facility",
+            target_id=session.facility_id,
+            detail={"criteria": sorted(criteria), "found": found},
+        )
+        uow.commit()
