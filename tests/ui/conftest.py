@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,18 @@ from emr_desktop.services.auth import Session
 from emr_desktop.store.store import Store
 from emr_desktop.ui import i18n
 from emr_desktop.ui.context import AppContext
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_gui_thread() -> Iterator[None]:
+    """As the program does (`ui.collector`): no automatic collection while a test runs, so
+    that no worker thread ever destroys a closed window; collected here, on the GUI thread,
+    before and after each test."""
+    gc.collect()
+    gc.disable()
+    yield
+    gc.collect()
+    gc.enable()
 
 
 @pytest.fixture

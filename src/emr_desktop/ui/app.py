@@ -151,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
 
     share_the_interpreter()
     app = QApplication(sys.argv[:1])
+    from emr_desktop.ui.collector import GuiThreadCollector
+
+    GuiThreadCollector(app)
     app.setApplicationName("EMR Desktop")
     app.setOrganizationName("EMR Desktop")
     settings = QSettings()
