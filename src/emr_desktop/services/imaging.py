@@ -16,10 +16,20 @@ what differs between the DICOM and the chart (name, birth date, sex) is listed, 
 with differences needs `confirm_mismatch=True` — the confirmation is audited (the fields,
 never the values).
 
+Reports and key images (`write_report`, `attach_key_image`) are clinical events of the chart,
+recorded, signed and amended through `services.clinical`: an `ImagingReport` names the study
+and the order it answers, and goes in the order's encounter; a key image is a PNG kept as an
+`Attachment`. Both sync as every clinical event does (the attachment's bytes do not: they
+stay in the local `attachment_content` table of the PC that saved them).
+
 Permissions: importing a study or linking it to an order needs `order.write` (doctors; the
 server checks the same for the synced record, `emr_sync.authz`); reading needs `chart.read`.
-Audited: "imaging.import", "imaging.link_order", "imaging.view" (once per viewing),
-"imaging.list", "imaging.match", "imaging.evict".
+A report is the reading of the images: it needs `result.write` and `result.sign` (doctors;
+nurses hold `result.write` for bedside results only). A key image needs `chart.read` and
+`note.write`. Audited: "imaging.import", "imaging.link_order", "imaging.view" (once per
+viewing), "imaging.list", "imaging.match", "imaging.evict", "imaging.reports" (reading a
+study's reports); reports and key images as their events are ("imaging_report.record",
+"attachment.record", "event.amends", …).
 """
 
 from __future__ import annotations
@@ -51,6 +61,7 @@ from emr_desktop.core.imaging import (
 from emr_desktop.core.permissions import Permission
 from emr_desktop.core.records import (
     ClinicalEvent,
+    EventStatus,
     ImagingReport,
     ImagingSource,
     ImagingStudy,
@@ -60,7 +71,7 @@ from emr_desktop.core.records import (
 )
 from emr_desktop.core.text import fold
 from emr_desktop.core.timeutil import utc_now
-from emr_desktop.services import catalogs
+from emr_desktop.services import catalogs, clinical
 from emr_desktop.services.auth import Session, record_header
 from emr_desktop.services.chart import linked_ids
 from emr_desktop.services.patients import resolve_patient_id
@@ -227,6 +238,26 @@ class OrderProposal:
     accession_number: str
 
 
+def _current(events: Iterable[ClinicalEvent]) -> list[ClinicalEvent]:
+    """The events as the chart reads them: amended ones replaced by their amendments,
+    those entered in error (and the records saying so) left out."""
+    listed = list(events)
+    gone: set[str] = set()
+    for event in listed:
+        if event.corrects is not None:
+            gone.add(event.corrects)
+            if event.correction == "entered_in_error":
+                gone.add(event.id)
+    return [e for e in listed if e.id not in gone]
+
+
+def _imaging_services(uow: UnitOfWork) -> list[ImagingServiceEntry]:
+    """The imaging catalogue in force."""
+    return [
+        e for e in catalogs.entries(uow, CatalogKind.IMAGING) if isinstance(e, ImagingServiceEntry)
+    ]
+
+
 def _is_open_order_candidate(event: ClinicalEvent) -> bool:
     return isinstance(event.body, Order) and event.body.category == OrderCategory.IMAGING
 
@@ -244,17 +275,9 @@ def _open_imaging_orders(
         )
         .order_by(clinical_event.c.effective_at, clinical_event.c.pk)
     ).all()
-    events = [row_to_event(row) for row in rows]
-    gone = set()
-    for event in events:
-        if event.corrects is not None:
-            gone.add(event.corrects)
-            if event.correction == "entered_in_error":
-                gone.add(event.id)
+    events = _current([row_to_event(row) for row in rows])
     answered = {
-        e.body.order_id
-        for e in events
-        if isinstance(e.body, ImagingReport) and e.body.order_id and e.id not in gone
+        e.body.order_id for e in events if isinstance(e.body, ImagingReport) and e.body.order_id
     }
     linked = uow.conn.execute(
         select(imaging_study.c.order_id).where(
@@ -265,11 +288,7 @@ def _open_imaging_orders(
         )
     ).scalars()
     answered.update(linked)
-    return [
-        e
-        for e in events
-        if _is_open_order_candidate(e) and e.id not in gone and e.id not in answered
-    ]
+    return [e for e in events if _is_open_order_candidate(e) and e.id not in answered]
 
 
 def _propose(
@@ -282,11 +301,7 @@ def _propose(
             if order_accession(order.id) == accession:
                 return OrderProposal(order, "accession", accession)
     families = {modality_family(m) for m in study.modalities}
-    services = {
-        e.code: e
-        for e in catalogs.entries(uow, CatalogKind.IMAGING)
-        if isinstance(e, ImagingServiceEntry)
-    }
+    services = {e.code: e for e in _imaging_services(uow)}
     matching = []
     for order in orders:
         assert isinstance(order.body, Order)
@@ -391,7 +406,7 @@ def _stored(uow: UnitOfWork, sops: list[str]) -> dict[str, tuple[str, bool]]:
         chunk = sops[start : start + _CHUNK]
         marks = ",".join("?" * len(chunk))
         rows = uow.conn.exec_driver_sql(
-            "SELECT sop_instance_uid, study_instance_uid, data IS NOT NULL "  # noqa: S608
+            "SELECT sop_instance_uid, study_instance_uid, held "  # noqa: S608
             f"FROM imaging_instance WHERE sop_instance_uid IN ({marks})",
             tuple(chunk),
         )
@@ -448,14 +463,14 @@ def _store_instances(
         uow.conn.exec_driver_sql(
             "INSERT INTO imaging_instance (sop_instance_uid, study_instance_uid, "
             "series_instance_uid, patient_id, instance_number, image_position, frames, size, "
-            "data, source, stored_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "data, source, stored_at, held) VALUES (?,?,?,?,?,?,?,?,?,?,?,1)",
             new_rows,
         )
     if refill:
         uow.conn.exec_driver_sql(
             "UPDATE imaging_instance SET study_instance_uid = ?, series_instance_uid = ?, "
             "patient_id = ?, instance_number = ?, image_position = ?, frames = ?, size = ?, "
-            "data = ?, source = ?, stored_at = ? WHERE sop_instance_uid = ?",
+            "data = ?, source = ?, stored_at = ?, held = 1 WHERE sop_instance_uid = ?",
             refill,
         )
     return len(new_rows) + len(refill), skipped
@@ -771,7 +786,7 @@ def series_instances(
     with store.unit_of_work(user_id=session.user_id) as uow:
         rows = uow.conn.exec_driver_sql(
             "SELECT sop_instance_uid, series_instance_uid, instance_number, image_position, "
-            "frames, size, data IS NOT NULL, source FROM imaging_instance "
+            "frames, size, held, source FROM imaging_instance "
             "WHERE study_instance_uid = ? AND series_instance_uid = ? "
             "ORDER BY instance_number IS NULL, instance_number, sop_instance_uid",
             (study_uid, series_uid),
@@ -804,7 +819,7 @@ def instances_bytes(store: Store, session: Session, sop_uids: Sequence[str]) -> 
             marks = ",".join("?" * len(chunk))
             rows = uow.conn.exec_driver_sql(
                 f"SELECT sop_instance_uid, data FROM imaging_instance "  # noqa: S608
-                f"WHERE sop_instance_uid IN ({marks}) AND data IS NOT NULL",
+                f"WHERE sop_instance_uid IN ({marks}) AND held",
                 tuple(chunk),
             )
             found.update((str(sop), bytes(data)) for sop, data in rows)
@@ -831,7 +846,7 @@ def cache_size(store: Store, session: Session) -> tuple[int, int]:
             str(source): int(total)
             for source, total in uow.conn.exec_driver_sql(
                 "SELECT source, coalesce(sum(size), 0) FROM imaging_instance "
-                "WHERE data IS NOT NULL GROUP BY source"
+                "WHERE held GROUP BY source"
             )
         }
     return rows.get("import", 0), rows.get("pacs", 0)
@@ -845,7 +860,7 @@ def evict_cache(store: Store, session: Session, keep_bytes: int) -> int:
     with store.unit_of_work(user_id=session.user_id) as uow:
         rows = uow.conn.exec_driver_sql(
             "SELECT sop_instance_uid, size FROM imaging_instance "
-            "WHERE source = 'pacs' AND data IS NOT NULL "
+            "WHERE source = 'pacs' AND held "
             "ORDER BY coalesce(last_viewed_at, stored_at), stored_at, sop_instance_uid"
         ).all()
         total = sum(int(size) for _, size in rows)
@@ -858,9 +873,315 @@ def evict_cache(store: Store, session: Session, keep_bytes: int) -> int:
             freed += int(size)
         if evicted:
             uow.conn.exec_driver_sql(
-                "UPDATE imaging_instance SET data = NULL WHERE sop_instance_uid = ?",
+                "UPDATE imaging_instance SET data = NULL, held = 0 WHERE sop_instance_uid = ?",
                 [(sop,) for sop in evicted],
             )
             uow.audit("imaging.evict", detail={"instances": len(evicted), "bytes": freed})
             uow.commit()
     return freed
+
+
+# --------------------------------------------------------------------------- reports
+
+#: Modalities of series that hold no pictures of the patient (structured reports, key-object
+#: notes, presentation states, registrations, segmentations, radiotherapy plans).
+_NOT_IMAGES = frozenset({"SR", "KO", "PR", "DOC", "REG", "SEG", "RTSTRUCT", "RTPLAN", "RTRECORD"})
+#: `ImagingReport.modality` holds at most this many characters.
+_MODALITY_LENGTH = 16
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What a report of a study can answer.
+
+    `order`: the imaging order the study is linked to (the report answers it). Without one,
+    the report answers one of `open_orders` (the patient's imaging orders nothing answers
+    yet, oldest first), or, for images no order here asked for (brought from another
+    hospital), names one of `services`: the imaging catalogue's services of the study's kind
+    of examination, else the whole catalogue.
+    """
+
+    order: ClinicalEvent | None
+    open_orders: tuple[ClinicalEvent, ...] = ()
+    services: tuple[ImagingServiceEntry, ...] = ()
+
+
+def _report_modality(study: ImagingStudy) -> str:
+    """The modalities of the study's images, joined as far as the field allows ("PT/CT")."""
+    imaged = [m for m in study.modalities if m.strip().upper() not in _NOT_IMAGES]
+    text = ""
+    for modality in imaged or study.modalities:
+        joined = f"{text}/{modality}" if text else modality
+        if len(joined) > _MODALITY_LENGTH:
+            break
+        text = joined
+    return text or "OT"
+
+
+def _linked_order(uow: UnitOfWork, study: ImagingStudy) -> ClinicalEvent | None:
+    """The order event the study is linked to, when this PC has it."""
+    if study.order_id is None:
+        return None
+    try:
+        order = uow.get_event(study.order_id)
+    except NotFound:
+        return None
+    return order if isinstance(order.body, Order) else None
+
+
+def _study_reports(
+    uow: UnitOfWork, study: ImagingStudy, also_order: str | None = None
+) -> list[ClinicalEvent]:
+    """The current reports of a study, oldest first: those naming it, and those naming no
+    study that answer its order (or `also_order`), written before the study was linked."""
+    ids = linked_ids(uow, resolve_patient_id(uow, study.patient_id))
+    rows = uow.conn.execute(
+        select(clinical_event)
+        .where(clinical_event.c.patient_id.in_(ids), clinical_event.c.kind == ImagingReport.KIND)
+        .order_by(clinical_event.c.effective_at, clinical_event.c.pk)
+    ).all()
+    orders = {o for o in (study.order_id, also_order) if o is not None}
+    found = []
+    for event in _current(row_to_event(row) for row in rows):
+        body = event.body
+        assert isinstance(body, ImagingReport)
+        if body.study_instance_uid == study.study_instance_uid or (
+            body.study_instance_uid is None and body.order_id in orders
+        ):
+            found.append(event)
+    return found
+
+
+def reports_of_study(store: Store, session: Session, study_uid: str) -> list[ClinicalEvent]:
+    """The study's reports as the chart reads them (an amended report replaced by its latest
+    version, those entered in error left out), oldest first; audited ("imaging.reports")."""
+    session.require(Permission.CHART_READ)
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        study = _require_study(uow, session, study_uid)
+        reports = _study_reports(uow, study)
+        uow.audit(
+            "imaging.reports",
+            target_kind=ImagingStudy.KIND,
+            target_id=study.id,
+            patient_id=resolve_patient_id(uow, study.patient_id),
+            detail={"reports": len(reports)},
+        )
+        uow.commit()
+    return reports
+
+
+def report_options(store: Store, session: Session, study_uid: str) -> ReportOptions:
+    """What a report of the study can answer (see `ReportOptions`)."""
+    session.require(Permission.CHART_READ)
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        study = _require_study(uow, session, study_uid)
+        order = _linked_order(uow, study)
+        if order is not None:
+            return ReportOptions(order)
+        survivor = resolve_patient_id(uow, study.patient_id)
+        orders = _open_imaging_orders(uow, linked_ids(uow, survivor), study.id)
+        catalogue = _imaging_services(uow)
+    families = {modality_family(m) for m in study.modalities}
+    same_kind = tuple(e for e in catalogue if modality_family(e.modality) in families)
+    return ReportOptions(None, tuple(orders), same_kind or tuple(catalogue))
+
+
+def _required_text(value: str | None, field: str, vi: str, en: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError(field, "required", vi, en)
+    return text
+
+
+def _report_text(value: str, field: str, vi_name: str, en_name: str, limit: int) -> str:
+    text = _required_text(
+        value, field, f"{vi_name} không được để trống", f"{en_name} must not be empty"
+    )
+    if len(text) > limit:
+        raise ValidationError(
+            field,
+            "max_length",
+            f"{vi_name} dài quá {limit} ký tự",
+            f"{en_name} is longer than {limit} characters",
+        )
+    return text
+
+
+def check_report_text(findings: str, conclusion: str) -> tuple[str, str]:
+    """The findings and the conclusion of a report, trimmed; a ValidationError whose message
+    names the field when one is empty or too long. Reads nothing: the GUI checks the form
+    with it before asking for the password."""
+    return (
+        _report_text(findings, "findings", "Mô tả", "The findings", 100_000),
+        _report_text(conclusion, "conclusion", "Kết luận", "The conclusion", 10_000),
+    )
+
+
+def _report_service(uow: UnitOfWork, service_code: str | None) -> str:
+    """The service a report answering no order names: one of the imaging catalogue."""
+    if not service_code:
+        raise ValidationError(
+            "order_id",
+            "required",
+            "Ca chụp chưa gắn với chỉ định chẩn đoán hình ảnh: chọn chỉ định, "
+            "hoặc dịch vụ khi không có chỉ định",
+            "The study answers no imaging order: choose the order, or the service when "
+            "there is none",
+        )
+    if service_code not in {e.code for e in _imaging_services(uow)}:
+        raise ValidationError(
+            "service_code",
+            "catalog",
+            f"Mã dịch vụ {service_code!r} không có trong danh mục chẩn đoán hình ảnh",
+            f"Service code {service_code!r} is not in the imaging catalogue",
+        )
+    return service_code
+
+
+def write_report(
+    store: Store,
+    session: Session,
+    *,
+    study_uid: str,
+    findings: str,
+    conclusion: str,
+    order_id: str | None = None,
+    service_code: str | None = None,
+    amends: str | None = None,
+    reason: str | None = None,
+    sign_password: str | None = None,
+) -> ClinicalEvent:
+    """Write the report of a study: an `ImagingReport` of the study's patient, a draft or
+    signed at once with the password (`services.clinical.record_event`).
+
+    It answers `order_id` (which the study is then linked to) or the order the study is
+    linked to: it goes in that order's encounter and names its service. A study answering
+    no order (images from another hospital) needs `service_code`, a service of the imaging
+    catalogue. The modality is the study's.
+
+    A study has one report per order. A second one is refused (ConflictError): the existing
+    report is changed with `amends=<its id>` — the author's own draft is edited in place
+    (then signed, when the password is given: a wrong password leaves the edited draft
+    unsigned); any other report is amended (`services.clinical.amend_event`: a new version,
+    the original kept, `reason` required).
+    """
+    session.require(Permission.RESULT_WRITE)
+    session.require(Permission.RESULT_SIGN)
+    findings, conclusion = check_report_text(findings, conclusion)
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        study = _require_study(uow, session, study_uid)
+        survivor = resolve_patient_id(uow, study.patient_id)
+        answered = order_id or study.order_id
+        order = _check_order(uow, survivor, answered) if answered else None
+        if order is not None:
+            assert isinstance(order.body, Order)
+            code = order.body.service_code
+        else:
+            code = _report_service(uow, service_code)
+        reports = _study_reports(uow, study, order.id if order else None)
+    answers = order.id if order is not None else None
+    target: ClinicalEvent | None = None
+    if amends is None:
+        if any(isinstance(e.body, ImagingReport) and e.body.order_id == answers for e in reports):
+            raise ConflictError(
+                "Ca chụp này đã có kết quả cho chỉ định này: hãy sửa bản nháp hoặc đính chính "
+                "kết quả đó",
+                "This study already has a report for this order: edit its draft or amend it",
+            )
+    else:
+        target = next((e for e in reports if e.id == amends), None)
+        if target is None:
+            raise ValidationError(
+                "amends",
+                "current_report",
+                "Bản cần sửa không phải kết quả hiện hành của ca chụp này",
+                "The record to change is not a current report of this study",
+            )
+    own_draft = (
+        target is not None
+        and target.status == EventStatus.DRAFT
+        and target.created_by == session.user_id
+    )
+    if target is not None and not own_draft:
+        reason = _required_text(
+            reason,
+            "reason",
+            "Cần nêu lý do đính chính kết quả",
+            "Give the reason for amending the report",
+        )
+    relink = order is not None and study.order_id != order.id
+    if relink:
+        session.require(Permission.ORDER_WRITE)
+    body = ImagingReport(
+        service_code=code,
+        modality=_report_modality(study),
+        findings=findings,
+        conclusion=conclusion,
+        order_id=answers,
+        study_instance_uid=study.study_instance_uid,
+    )
+    if target is None:
+        event = clinical.record_event(
+            store,
+            session,
+            patient_id=survivor,
+            body=body,
+            encounter_id=order.encounter_id if order is not None else None,
+            sign_password=sign_password,
+        )
+    elif own_draft:
+        event = clinical.edit_draft(store, session, target.id, body)
+        if sign_password is not None:
+            event = clinical.sign_event(store, session, event.id, sign_password)
+    else:
+        assert reason is not None
+        event = clinical.amend_event(
+            store, session, target.id, body=body, reason=reason, sign_password=sign_password
+        )
+    if relink:
+        assert answers is not None
+        link_order(store, session, study.study_instance_uid, answers)
+    log.info("imaging report %s written for study record %s", event.id, study.id)
+    return event
+
+
+# --------------------------------------------------------------------------- key images
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: A PNG ends with an empty IEND chunk and its fixed checksum: a cut file does not.
+_PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
+def _require_png(data: bytes) -> None:
+    if not (data.startswith(_PNG_SIGNATURE) and data[12:16] == b"IHDR" and data.endswith(_PNG_END)):
+        raise ValidationError(
+            "png",
+            "format",
+            "Ảnh chính phải là một ảnh PNG đầy đủ",
+            "The key image must be a complete PNG image",
+        )
+
+
+def attach_key_image(
+    store: Store, session: Session, *, study_uid: str, png: bytes, title: str
+) -> ClinicalEvent:
+    """Keep a key image of a study (a picture as the doctor saw it: windowed, zoomed,
+    measured) with the chart: a PNG `Attachment` (`services.clinical.attach_document`) in the
+    encounter of the order the study answers, or in none. `title` says what it shows, e.g.
+    "Ảnh chính — CT ngực 20/11/2026 — lát 37/200"."""
+    session.require(Permission.CHART_READ)
+    session.require(Permission.NOTE_WRITE)
+    _require_png(png)
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        study = _require_study(uow, session, study_uid)
+        survivor = resolve_patient_id(uow, study.patient_id)
+        order = _linked_order(uow, study)
+    return clinical.attach_document(
+        store,
+        session,
+        patient_id=survivor,
+        title=title.strip(),
+        media_type="image/png",
+        data=png,
+        encounter_id=order.encounter_id if order is not None else None,
+    )

@@ -147,10 +147,14 @@ imaging_instance = Table(
     Column("image_position", Text),
     Column("frames", Integer, nullable=False),
     Column("size", Integer, nullable=False),
-    Column("data", LargeBinary),
+    #: Whether `data` holds the bytes (a PACS image evicted from the cache does not).
+    Column("held", Boolean, nullable=False),
     Column("source", Text, nullable=False),
     Column("stored_at", Text, nullable=False),
     Column("last_viewed_at", Text),
+    #: Last: SQLite reads a row's columns in order, so any column after the image would
+    #: cost reading (and decrypting) the whole image first.
+    Column("data", LargeBinary),
     Index("ix_imaging_instance_series", "study_instance_uid", "series_instance_uid"),
     Index("ix_imaging_instance_cache", "source", "last_viewed_at"),
 )

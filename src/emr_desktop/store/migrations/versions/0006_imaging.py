@@ -61,10 +61,11 @@ def upgrade() -> None:
         sa.Column("image_position", sa.Text(), nullable=True),
         sa.Column("frames", sa.Integer(), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
-        sa.Column("data", sa.LargeBinary(), nullable=True),
+        sa.Column("held", sa.Boolean(), nullable=False),
         sa.Column("source", sa.Text(), nullable=False),
         sa.Column("stored_at", sa.Text(), nullable=False),
         sa.Column("last_viewed_at", sa.Text(), nullable=True),
+        sa.Column("data", sa.LargeBinary(), nullable=True),
         sa.PrimaryKeyConstraint("sop_instance_uid"),
     )
     with op.batch_alter_table("imaging_instance", schema=None) as batch_op:
