@@ -47,6 +47,11 @@ SCREEN_MODULES = (
     "emr_desktop.ui.review",
     "emr_desktop.ui.chart.view",
     "emr_desktop.ui.syncstatus",
+    # The chart's imaging tab: numpy and pydicom load here, not on the GUI thread later.
+    "emr_desktop.ui.imaging.viewer",
+    "emr_desktop.ui.imaging.browser",
+    "emr_desktop.ui.imaging.importer",
+    "emr_desktop.ui.imaging.pacs",
 )
 
 

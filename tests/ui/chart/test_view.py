@@ -59,7 +59,7 @@ def test_the_chart_opens_with_the_name_in_its_title_and_the_timeline_filled(
     assert view.banner.name.text() == "Trương Văn Hải"
     assert view.timeline.model.rowCount() == 1
     assert view.time_to_data_ms is not None and view.time_to_data_ms > 0
-    assert view.tabs.count() == 10
+    assert view.tabs.count() == 11
 
 
 def test_only_the_tab_on_screen_is_filled_the_others_when_shown(

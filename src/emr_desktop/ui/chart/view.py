@@ -34,6 +34,7 @@ from emr_desktop.ui.chart.vitals import VitalsTab
 from emr_desktop.ui.context import AppContext
 from emr_desktop.ui.documents import ChartPrintButton
 from emr_desktop.ui.i18n import error_text
+from emr_desktop.ui.imaging.tab import ImagingTab
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +80,8 @@ class ChartView(QWidget):
         self.prescriptions = PrescriptionsTab(ctx, patient_id)
         self.medorders = MedicationOrdersTab(ctx, patient_id)
         self.documents = DocumentsTab(ctx, patient_id)
+        # Built when first shown (see `ImagingTab`).
+        self.imaging = ImagingTab(ctx, patient_id)
         self._fill: dict[QWidget, Callable[[Chart], None]] = {
             self.timeline: self.timeline.set_chart,
             self.allergies: self.allergies.set_chart,
@@ -90,6 +93,7 @@ class ChartView(QWidget):
             self.prescriptions: self.prescriptions.set_chart,
             self.medorders: self.medorders.set_chart,
             self.documents: self.documents.set_chart,
+            self.imaging: self.imaging.set_chart,
         }
         self._named: list[Callable[[FacilityDirectory], None]] = [
             self.banner.set_directory,
@@ -140,6 +144,7 @@ class ChartView(QWidget):
             self.prescriptions: self.tr("Prescriptions"),
             self.medorders: self.tr("Medication orders"),
             self.documents: self.tr("Documents"),
+            self.imaging: self.imaging.title(),
         }
         for tab, name in names.items():
             self.tabs.setTabText(self.tabs.indexOf(tab), name)
