@@ -179,6 +179,7 @@ BENCHMARKS = [
         [],
     ),
     ("bench_imaging.py", ["--slices", "40", "--runs", "5"], ["--slices", "200", "--runs", "20"]),
+    ("bench_imaging_import.py", ["--slices", "40", "--runs", "1"], []),
 ]
 
 
