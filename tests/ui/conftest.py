@@ -14,6 +14,7 @@ from emr_desktop.services.auth import Session
 from emr_desktop.store.store import Store
 from emr_desktop.ui import i18n
 from emr_desktop.ui.context import AppContext
+from emr_desktop.ui.imaging.worker import stop_imaging_worker
 
 
 @pytest.fixture(autouse=True)
@@ -41,6 +42,8 @@ def ctx(qtbot: QtBot, store: Store, settings: QSettings) -> Iterator[AppContext]
     yield context
     context.db.drain(30)
     context.net.stop()
+    # After the database worker's last results, which may still ask it for images.
+    stop_imaging_worker(context)
     context.db.stop()
     i18n.set_language(i18n.VIETNAMESE)
 

@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 from emr_desktop.services import demo, wards
 from emr_desktop.services.auth import Session
 from emr_desktop.store.store import Store
+from emr_desktop.ui.app import seed_demo_imaging
 from emr_desktop.ui.context import AppContext
 from emr_desktop.ui.main_window import MainWindow
 from emr_desktop.ui.tour import Tour, richest_patient
@@ -20,6 +21,7 @@ def test_the_tour_saves_a_picture_of_every_main_screen(
 ) -> None:
     demo.seed_demo(store, admin, patients=120, seed=3, workers=0)
     wards.seed_demo_wards(store, admin)
+    seed_demo_imaging(store, slices=8)
     window = MainWindow(ctx)
     qtbot.addWidget(window)
     window.show()
@@ -32,8 +34,12 @@ def test_the_tour_saves_a_picture_of_every_main_screen(
     names = [p.stem for p in written]
     assert names[0] == "01-dang-nhap"
     assert names[-1] == "10-khoa-man-hinh"
-    assert len(names) == 11
-    assert "11-xem-truoc-ban-in" in names
+    assert len(names) == 12
+    assert {"11-xem-truoc-ban-in", "12-hinh-anh"} <= set(names)
+    # The imaging tab showed the demo's CT study.
+    chart_view = window.workspace.charts()[0] if window.workspace else None
+    assert chart_view is not None and chart_view.imaging.viewer is not None
+    assert chart_view.imaging.viewer.slice_count() == 8
     for picture in written:
         image = QImage(str(picture))
         assert image.width() >= 800 and image.height() >= 500

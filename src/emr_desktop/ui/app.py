@@ -100,6 +100,7 @@ def build_demo_store(data_dir: Path, patients: int) -> None:
         report = demo.seed_demo(store, session, patients=patients, seed=7)
         wards.seed_demo_wards(store, session)
         nursing_demo.seed_demo_medication(store, session)
+        seed_demo_imaging(store)
         print(f"  {report.patients} bệnh nhân / patients", flush=True)
     finally:
         store.close()
@@ -114,6 +115,41 @@ def ensure_demo_wards(data_dir: Path) -> None:
         session = auth.login(store, DEMO_ADMIN[0], DEMO_ADMIN[2])
         wards.seed_demo_wards(store, session)
         nursing_demo.seed_demo_medication(store, session)
+        seed_demo_imaging(store)
+
+
+def seed_demo_imaging(store: Store, slices: int = 60) -> None:
+    """A CT study (synthetic images) in the chart with the longest history, imported as a
+    doctor would from a disc, so that the demo's imaging tab has something to show
+    (idempotent)."""
+    from emr_desktop.core.imaging import DicomStudy
+    from emr_desktop.core.records import Patient
+    from emr_desktop.imaging.dicom import read_instance
+    from emr_desktop.imaging.synthetic import ct_series
+    from emr_desktop.services import auth, imaging
+    from emr_desktop.services.demo import DEMO_STAFF
+    from emr_desktop.ui.tour import richest_patient
+
+    username, _role, _name, password = next(s for s in DEMO_STAFF if s[1] == "doctor")
+    doctor = auth.login(store, username, password)
+    patient_id = richest_patient(store)
+    if imaging.studies(store, doctor, patient_id):
+        return
+    with store.unit_of_work(user_id=None) as uow:
+        patient = uow.get(Patient, patient_id)
+    birth = patient.date_of_birth
+    files = ct_series(
+        slices,
+        256,
+        patient_id=patient.mrn,
+        patient_name=patient.full_name.upper().replace(" ", "^", 1),
+        birth_date=birth.date if birth is not None else None,
+        sex={"male": "M", "female": "F"}.get(patient.sex, "O"),
+        study_description="CT NGỰC KHÔNG TIÊM THUỐC",
+    )
+    instances = [(read_instance(data), data) for data in files]
+    study = DicomStudy.from_instances(i for i, _ in instances)
+    imaging.save_study(store, doctor, patient_id, study, instances, source="import")
 
 
 def print_demo_logins() -> None:

@@ -176,8 +176,11 @@ class AppContext(QObject):
 
     def shutdown(self) -> None:
         """Stop the workers and close the store (on its own thread)."""
+        from emr_desktop.ui.imaging.worker import stop_imaging_worker
+
         self._generation += 1
         self.net.stop()
+        stop_imaging_worker(self)
         store = self.store
         if store is not None:
             self.db.submit(store.close)

@@ -2,8 +2,8 @@
 
 Used for the README's pictures (`scripts/screenshots.py`) and by `python3 dev.py demo` on a
 machine without a display. It drives the real window the way a doctor would: log in, search,
-open the chart with the longest history, look at its tabs, preview its latest prescription
-for printing, the ward board, the nursing worklist and the sync review, then lock the
+open the chart with the longest history, look at its tabs and its images, preview its latest
+prescription for printing, the ward board, the nursing worklist and the sync review, then lock the
 screen. Only on a demo store: it logs in with the public demo login.
 """
 
@@ -89,6 +89,7 @@ class Tour(QObject):
             _Step("04-sinh-hieu", lambda: self._chart_tab("vitals"), self._chart_loaded),
             _Step("05-ghi-chep", lambda: self._chart_tab("notes"), self._chart_loaded),
             _Step("06-don-thuoc", lambda: self._chart_tab("prescriptions"), self._chart_loaded),
+            _Step("12-hinh-anh", lambda: self._chart_tab("imaging"), self._images_ready),
             _Step(
                 "11-xem-truoc-ban-in",
                 self._preview_prescription,
@@ -139,6 +140,15 @@ class Tour(QObject):
     def _chart_tab(self, name: str) -> None:
         assert self._chart is not None
         self._chart.tabs.setCurrentWidget(getattr(self._chart, name))
+
+    def _images_ready(self) -> bool:
+        """The imaging tab is built and shows its first image (or has none to show)."""
+        if self._chart is None:
+            return False
+        tab = self._chart.imaging
+        if tab.browser is None or tab.viewer is None:
+            return False
+        return not tab.browser.studies() or tab.viewer.shown_index() >= 0
 
     def _preview_prescription(self) -> None:
         assert self._chart is not None and self._patient_id is not None
