@@ -146,3 +146,37 @@ def test_spread_times() -> None:
     assert spread_times("07:00", 2) == ("07:00", "19:00")
     assert spread_times("07:00", 4) == ("07:00", "13:00", "19:00", "01:00")
     assert spread_times("07:00", 0) == ()
+
+
+def test_a_version_that_gives_nothing_after_a_moment_stops_the_order() -> None:
+    from datetime import UTC, datetime
+
+    from emr_desktop.core.schedule import schedules_nothing_from
+
+    order = MedicationOrder(
+        drug_code="T1",
+        drug_name="Paracetamol 500 mg",
+        dose=Decimal(1),
+        dose_unit="viên",
+        route="oral",
+        times=("08:00", "20:00"),
+        start_date=date(2026, 11, 20),
+        days=2,
+    )
+    # The last dose is 20:00 on 21/11, Vietnam time (13:00 UTC).
+    assert not schedules_nothing_from(order, datetime(2026, 11, 21, 12, 59, tzinfo=UTC))
+    assert schedules_nothing_from(order, datetime(2026, 11, 21, 13, 1, tzinfo=UTC))
+    as_needed = MedicationOrder(
+        drug_code="T2",
+        drug_name="Nitroglycerin 0,5 mg",
+        dose=Decimal(1),
+        dose_unit="viên",
+        route="sublingual",
+        times=(),
+        as_needed=True,
+        start_date=date(2026, 11, 20),
+        days=2,
+    )
+    # As needed until the end of its last day (midnight after 21/11, Vietnam time).
+    assert not schedules_nothing_from(as_needed, datetime(2026, 11, 21, 16, 59, tzinfo=UTC))
+    assert schedules_nothing_from(as_needed, datetime(2026, 11, 21, 17, 0, tzinfo=UTC))

@@ -124,3 +124,12 @@ def spread_times(first: str, per_day: int) -> tuple[str, ...]:
         minutes = (start + n * step) % (24 * 60)
         times.append(f"{minutes // 60:02d}:{minutes % 60:02d}")
     return tuple(times)
+
+
+def schedules_nothing_from(order: MedicationOrder, moment: datetime) -> bool:
+    """Whether a version of an order gives nothing from `moment` on: it stops the order."""
+    if order.as_needed:
+        end = datetime.combine(last_day(order) + timedelta(days=1), time(), VIETNAM_TZ)
+        return end <= moment
+    doses = all_doses(order)
+    return not doses or doses[-1] < moment

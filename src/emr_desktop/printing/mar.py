@@ -41,7 +41,7 @@ from emr_desktop.core.records import (
     MedicationAdministration,
     MedicationOrder,
 )
-from emr_desktop.core.schedule import all_doses, dose_times, last_day
+from emr_desktop.core.schedule import dose_times, last_day, schedules_nothing_from
 from emr_desktop.core.timeutil import VIETNAM_TZ, to_local
 from emr_desktop.printing.describe import (
     active_allergies,
@@ -252,7 +252,7 @@ def _lines(extract: ChartExtract, encounter_id: str) -> list[_Line]:
             versions.append(_Version(event, event.body, starts[n], ends))
         line = _Line(versions)
         last = versions[-1]
-        if last.starts is not None and _schedules_nothing_from(last.order, last.starts):
+        if last.starts is not None and schedules_nothing_from(last.order, last.starts):
             line.stopped_at = last.starts
         lines[root] = line
     for admin in extract.events_of(encounter_id, MedicationAdministration.KIND):
@@ -270,15 +270,6 @@ def _takes_over(event: ClinicalEvent, by_id: dict[str, ClinicalEvent]) -> dateti
     if original is not None and event.effective_at != original.effective_at:
         return event.effective_at
     return event.created_at
-
-
-def _schedules_nothing_from(order: MedicationOrder, moment: datetime) -> bool:
-    """A version that gives nothing from `moment` on: a stop."""
-    if order.as_needed:
-        end = datetime.combine(last_day(order) + timedelta(days=1), time(), VIETNAM_TZ)
-        return end <= moment
-    doses = all_doses(order)
-    return not doses or doses[-1] < moment
 
 
 def _days(extract: ChartExtract, encounter: Encounter, lines: Sequence[_Line]) -> list[date]:

@@ -102,6 +102,7 @@ from emr_desktop.core.schedule import (
     doses_between,
     dosing_interval,
     last_day,
+    schedules_nothing_from,
     spread_times,
 )
 from emr_desktop.core.text import fold
@@ -531,7 +532,7 @@ def _versions_of_orders(rows: Sequence[_Row]) -> tuple[list[_Version], dict[str,
         bodies = [_order_body(r) for r in chain]
         starts = [None if n == 0 else _boundary(r, by_id) for n, r in enumerate(chain)]
         stops = [
-            begins is not None and _schedules_nothing_from(body, begins)
+            begins is not None and schedules_nothing_from(body, begins)
             for body, begins in zip(bodies, starts, strict=True)
         ]
         for n, row in enumerate(chain):
@@ -554,15 +555,6 @@ def _versions_of_orders(rows: Sequence[_Row]) -> tuple[list[_Version], dict[str,
                 )
             )
     return versions, roots
-
-
-def _schedules_nothing_from(order: MedicationOrder, moment: datetime) -> bool:
-    """A version that gives nothing from `moment` on: a stop."""
-    if order.as_needed:
-        end = datetime.combine(last_day(order) + timedelta(days=1), time(), VIETNAM_TZ)
-        return end <= moment
-    doses = all_doses(order)
-    return not doses or doses[-1] < moment
 
 
 _TIMES_PER_DAY = re.compile(r"ngày\s+(\d+)\s+lần", re.IGNORECASE)
