@@ -121,7 +121,7 @@ def required_permission(op: Op, state: State | None) -> Permission:
             raise _invalid(
                 "op.fields.kind", "Loại sự kiện lâm sàng không rõ", "Unknown clinical event kind"
             )
-        return event_permission(body.PERMISSION, "write")
+        return event_permission(body.PERMISSION, body.WRITE_ACTION)
     permission = _KIND_PERMISSIONS.get(op.kind)
     if permission is None:
         raise ApiError(

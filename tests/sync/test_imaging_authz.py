@@ -50,3 +50,21 @@ def test_other_roles_may_not(sync_app: SyncHarness, role: str) -> None:
         )
     assert (refused.value.status, refused.value.code) == (403, "role_cannot_write")
     assert sync_app.counts() == before
+
+
+@pytest.mark.parametrize(("role", "allowed"), [("doctor", True), ("nurse", False)])
+def test_only_who_may_sign_a_report_may_write_one(
+    sync_app: SyncHarness, role: str, allowed: bool
+) -> None:
+    device, _ = sync_app.enroll_device()
+    pc = sync_app.maker(device, role=role)
+    report = pc.event("imaging_report", signed_by=None)
+    lab = pc.event("lab_result", signed_by=None)
+    # A nurse records bedside results, but not imaging reports.
+    ingest.push(sync_app.engine, device, [lab])
+    if allowed:
+        ingest.push(sync_app.engine, device, [report])
+        return
+    with pytest.raises(ApiError) as refused:
+        ingest.push(sync_app.engine, device, [report])
+    assert (refused.value.status, refused.value.code) == (403, "role_cannot_write")

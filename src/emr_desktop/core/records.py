@@ -604,6 +604,8 @@ class EventBody:
     KIND: ClassVar[str] = ""
     #: The permission family that writes and signs this kind (see `core.permissions`).
     PERMISSION: ClassVar[str] = ""
+    #: The action of the family that writing needs ("sign" where drafting is for signers only).
+    WRITE_ACTION: ClassVar[str] = "write"
     #: Fields added after records of the kind were already signed. While empty they are left
     #: out of `ClinicalEvent.signed_content()`, so the older signatures still verify.
     LATE_FIELDS: ClassVar[frozenset[str]] = frozenset()
@@ -860,6 +862,8 @@ class LabResult(EventBody):
 class ImagingReport(EventBody):
     KIND: ClassVar[str] = "imaging_report"
     PERMISSION: ClassVar[str] = "result"
+    #: Only who may sign a report may write one (nurses record bedside results, not reports).
+    WRITE_ACTION: ClassVar[str] = "sign"
     service_code: str
     modality: str
     findings: str

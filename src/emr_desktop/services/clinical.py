@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 
 
 def _check_write(session: Session, body: EventBody) -> None:
-    session.require(event_permission(body.PERMISSION, "write"))
+    session.require(event_permission(body.PERMISSION, body.WRITE_ACTION))
     # Nurses write nursing notes; medical notes are the doctors'.
     if (
         isinstance(body, ClinicalNote)
