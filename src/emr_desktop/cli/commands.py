@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from emr_desktop.core.birthdate import BirthDate
 from emr_desktop.core.catalog import CatalogKind, DrugEntry, ImagingServiceEntry
-from emr_desktop.core.documents import Letterhead
+from emr_desktop.core.documents import DocumentKind, Letterhead
 from emr_desktop.core.errors import ValidationError
 from emr_desktop.core.imaging import DicomStudy
+from emr_desktop.core.permissions import Permission
 from emr_desktop.core.records import (
     ClinicalNote,
     Diagnosis,
@@ -665,6 +666,33 @@ def recover(args: argparse.Namespace, out: Output) -> None:
     out.emit(
         {"data_dir": str(args.data_dir), "store_id": store.store_id},
         "Đã khôi phục khóa vào kho khóa / The key is back in the keyring",
+    )
+
+
+def export_fhir(ctx: Context) -> None:
+    """The whole chart as a FHIR R4 Bundle: to `--out` (written atomically) or stdout."""
+    from emr_desktop.interop.fhir import chart_bundle_json
+
+    ctx.session.require(Permission.EXPORT)
+    patient_id = _patient_id(ctx, ctx.args.patient)
+    extract = documents.chart_extract(ctx.store, ctx.session, patient_id, DocumentKind.CHART_EXPORT)
+    text = chart_bundle_json(extract)
+    destination = ctx.args.out
+    size = documents.export_file(
+        ctx.store,
+        ctx.session,
+        DocumentKind.CHART_EXPORT,
+        patient_id,
+        text.encode("utf-8"),
+        destination,
+        file_format="fhir+json",
+    )
+    if destination is None:
+        sys.stdout.write(text)
+        return
+    ctx.out.emit(
+        {"path": str(destination), "bytes": size},
+        f"Đã xuất FHIR / FHIR Bundle written: {destination} ({size} bytes)",
     )
 
 

@@ -352,6 +352,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("import", commands.catalog_import, parent=catalogs)
     p.add_argument("kind", choices=["icd10", "drugs", "lab_tests", "imaging", "procedures"])
     p.add_argument("file", type=Path)
+    exports = sub.add_parser(
+        "export", help="xuất hồ sơ theo chuẩn trao đổi / export in an exchange format"
+    ).add_subparsers(dest="export_command", required=True, parser_class=_Parser)
+    p = command(
+        "fhir",
+        commands.export_fhir,
+        parent=exports,
+        help="toàn bộ hồ sơ thành FHIR R4 Bundle (JSON) / the whole chart as a FHIR R4 Bundle",
+    )
+    p.add_argument("patient", help="id hoặc mã bệnh nhân")
+    p.add_argument(
+        "--out",
+        type=Path,
+        help="ghi ra tệp (mặc định: in ra màn hình) / write to a file (default: standard output)",
+    )
     pacs_commands.add_commands(sub, command, _Parser)
     return parser
 

@@ -18,6 +18,7 @@ from emr_desktop.core.records import (
     ClinicalEvent,
     Correction,
     Encounter,
+    ImagingStudy,
     Patient,
     Problem,
 )
@@ -108,6 +109,8 @@ class ChartExtract:
     printed_at: datetime
     #: Extra staff details, user id → title printed under a signature ("BS.", "ĐD.") if known.
     staff_titles: Mapping[str, str] = field(default_factory=dict)
+    #: The chart's imaging studies (metadata only); gathered for the chart export alone.
+    imaging_studies: tuple[ImagingStudy, ...] = ()
 
     def current_events(self) -> list[ClinicalEvent]:
         """Events with amended versions replaced by their latest amendment and entries marked

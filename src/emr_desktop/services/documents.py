@@ -37,6 +37,7 @@ from emr_desktop.core.records import (
     EventStatus,
     Facility,
     ImagingReport,
+    ImagingStudy,
     Order,
     Patient,
     Problem,
@@ -339,10 +340,11 @@ def chart_extract(
     the event with its encounter and the encounter's events (diagnoses, weight), and for an
     imaging report the order it answers; for the others (target: the encounter) one
     encounter and all its events (`DISCHARGE` and `MAR` only for inpatient stays,
-    `DISCHARGE` only once discharged). Allergies and problems are always included. Events
-    include corrections and entries marked in error (`ChartExtract.current_events()` leaves
-    them out). A target of the wrong kind, of another
-    patient, unknown, amended or marked in error raises ValidationError on "target_id".
+    `DISCHARGE` only once discharged). Allergies and problems are always included; the
+    chart's imaging studies only in `CHART_EXPORT`. Events include corrections and entries
+    marked in error (`ChartExtract.current_events()` leaves them out). A target of the wrong
+    kind, of another patient, unknown, amended or marked in error raises ValidationError on
+    "target_id".
     """
     session.require(Permission.PRINT)
     session.require(Permission.CHART_READ)
@@ -388,6 +390,11 @@ def chart_extract(
             staff_titles={
                 user_id: _TITLES[Role(role)] for user_id, _, role in users if role in _TITLES
             },
+            imaging_studies=(
+                _patient_records(uow, ImagingStudy, ids)
+                if kind == DocumentKind.CHART_EXPORT
+                else ()
+            ),
         )
         _audit_document(uow, "document.prepare", kind, target_id, survivor, events=len(events))
         uow.commit()
@@ -651,3 +658,45 @@ def export_pdf(
                 destination.unlink()
             raise
     return len(pdf)
+
+
+def export_file(
+    store: Store,
+    session: Session,
+    kind: DocumentKind,
+    patient_id: str,
+    data: bytes,
+    destination: Path | None,
+    *,
+    file_format: str,
+) -> int:
+    """Export a chart in an exchange format (`file_format`, e.g. "fhir+json"); returns the
+    bytes exported.
+
+    Like `export_pdf`, it needs the export permission and is audited as `document.export`
+    (kind, format and size; never the destination). With a destination the file is written
+    whole or not at all; with None the caller hands the data on itself (a terminal's
+    standard output), and the export is audited all the same.
+    """
+    session.require(Permission.EXPORT)
+    kind = _kind(kind)
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        survivor = resolve_patient_id(uow, patient_id)
+        uow.audit(
+            "document.export",
+            target_kind=kind.value,
+            target_id=None,
+            patient_id=survivor,
+            detail={"kind": kind.value, "format": file_format, "bytes": len(data)},
+        )
+        if destination is not None:
+            _write_atomically(destination, data)
+        try:
+            uow.commit()
+        except BaseException:
+            # No export without its audit row.
+            if destination is not None:
+                with contextlib.suppress(OSError):
+                    destination.unlink()
+            raise
+    return len(data)
