@@ -80,3 +80,15 @@ def test_a_stopped_worker_refuses_jobs(qtbot: QtBot) -> None:
     w.stop()
     with pytest.raises(RuntimeError):
         w.submit(lambda: None)
+
+
+def test_a_stopped_worker_hands_no_result_back(qtbot: QtBot) -> None:
+    worker = Worker("test-stopped")
+    delivered: list[object] = []
+    gate = threading.Event()
+    worker.submit(gate.wait, 5, on_done=delivered.append)
+    # The result is emitted after stop() began: it must not reach the callback.
+    threading.Timer(0.05, gate.set).start()
+    worker.stop()
+    qtbot.wait(50)
+    assert delivered == []

@@ -156,8 +156,11 @@ class Worker(QObject):
             self._in_flight = max(0, self._in_flight - 1) if job is not None else self._in_flight
             count = self._in_flight
             self._lock.notify_all()
+            running = self._running
         self.busy_changed.emit(count)
-        if job is None:
+        if job is None or not running:
+            # A stopped worker hands nothing back: its results would reach screens that are
+            # closing, and could ask other stopped workers for more.
             return
         if error is None:
             if job.on_done is not None:
