@@ -139,7 +139,11 @@ def test(extra: list[str]) -> None:
             )
     # The GUI tests draw real windows off screen.
     env["QT_QPA_PLATFORM"] = "offscreen"
-    _run(PYTHON, "-m", "pytest", *extra, env=env)
+    # One test process per core (pytest-xdist) unless the caller chose: every test keeps its
+    # files in its own temporary directory and its server on its own port or schema.
+    chosen = any(a.startswith(("-n", "--numprocesses")) for a in extra)
+    parallel = [] if chosen else ["-n", "auto"]
+    _run(PYTHON, "-m", "pytest", *parallel, *extra, env=env)
 
 
 #: (script, arguments at smoke size, arguments at full size)
