@@ -58,7 +58,7 @@ from emr_desktop.core.imaging import (
     sex_from_dicom,
     study_record_id,
 )
-from emr_desktop.core.permissions import Permission
+from emr_desktop.core.permissions import Permission, event_permission
 from emr_desktop.core.records import (
     ClinicalEvent,
     EventStatus,
@@ -1065,8 +1065,8 @@ def write_report(
     unsigned); any other report is amended (`services.clinical.amend_event`: a new version,
     the original kept, `reason` required).
     """
-    session.require(Permission.RESULT_WRITE)
-    session.require(Permission.RESULT_SIGN)
+    # Refused before anything is read; `clinical.record_event` applies the same rule.
+    session.require(event_permission(ImagingReport.PERMISSION, ImagingReport.WRITE_ACTION))
     findings, conclusion = check_report_text(findings, conclusion)
     with store.unit_of_work(user_id=session.user_id) as uow:
         study = _require_study(uow, session, study_uid)
