@@ -9,6 +9,9 @@ Besides enroll, push, pull and health (see `core/wire.py`), for enrolled devices
 * `GET /v1/patients/by-cccd/{cccd}` → `{"patients": [{"facility": {"id", "code", "name"},
   "patient": {…}, "events": [{…}, …]}, …]}`: charts with that CCCD in *other* facilities
   (DESIGN §4 "Scope"); 404 `patient_not_found` when there is none.
+* `PUT /v1/attachments/{event_id}` (raw body, at most 50 MB) → `{"event_id", "sha256",
+  "size", "stored"}` and `GET /v1/attachments/{event_id}` → the bytes: the content of an
+  attachment event of the device's facility, see `attachments`.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from emr_desktop.core.errors import EmrError
 from emr_desktop.core.wire import PROTOCOL_VERSION, SUPPORTED_PROTOCOLS, Op
-from emr_sync import admin, ingest, patients
+from emr_sync import admin, attachments, ingest, patients
 from emr_sync.db import op_log, open_database, read_transaction
 from emr_sync.errors import ApiError
 from emr_sync.settings import Settings
@@ -139,6 +142,26 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         number = patients.check_cccd(cccd)
         found = await run_in_threadpool(_chart_by_cccd, engine, device, number)
         return {"patients": found}
+
+    @app.put("/v1/attachments/{event_id}")
+    async def upload_attachment(request: Request, event_id: str) -> dict[str, Any]:
+        device = await _authenticate(request, engine)
+        _check_protocol_header(request)
+        attachments.check_event_id(event_id)
+        # Refused before the body is read: no 50 MB for an event the server does not hold.
+        await run_in_threadpool(attachments.upload_target, engine, device, event_id)
+        data = await read_raw(request, attachments.MAX_ATTACHMENT_BYTES)
+        return await run_in_threadpool(attachments.store_upload, engine, device, event_id, data)
+
+    @app.get("/v1/attachments/{event_id}")
+    async def download_attachment(request: Request, event_id: str) -> Response:
+        device = await _authenticate(request, engine)
+        _check_protocol_header(request)
+        attachments.check_event_id(event_id)
+        data, digest = await run_in_threadpool(attachments.load_content, engine, device, event_id)
+        # Clinical content: no cache on the way may keep a copy.
+        headers = {"Cache-Control": "no-store", "X-EMR-SHA256": digest}
+        return Response(data, media_type="application/octet-stream", headers=headers)
 
     return app
 
@@ -286,6 +309,37 @@ async def read_json(request: Request, max_bytes: int) -> dict[str, Any]:
     return data
 
 
+async def read_raw(request: Request, max_bytes: int) -> bytes:
+    """The request body as sent (no content encoding), refused (413) past `max_bytes`.
+
+    Apart from `read_json` and its `max_body_bytes`: an attachment may be far larger than
+    any JSON request. The limit is enforced while reading, before the body is held.
+    """
+    too_large = ApiError(
+        413,
+        "attachment_too_large",
+        f"Tệp đính kèm vượt quá {max_bytes // (1024 * 1024)} MB",
+        f"The attachment is over {max_bytes // (1024 * 1024)} MB",
+    )
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise too_large
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding != "identity":
+        raise ApiError(
+            415,
+            "unsupported_encoding",
+            f"Không hỗ trợ mã hoá nội dung {encoding} cho tệp đính kèm",
+            f"Content-Encoding {encoding} is not supported for attachments",
+        )
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > max_bytes:
+            raise too_large
+    return bytes(body)
+
+
 async def _authenticate(request: Request, engine: Engine) -> ingest.DeviceIdentity:
     header = request.headers.get("authorization", "")
     scheme, _, credential = header.partition(" ")
@@ -309,6 +363,13 @@ def _check_protocol(value: Any) -> None:
             f"Update required: the server accepts protocol {supported} only",
             field="protocol",
         )
+
+
+def _check_protocol_header(request: Request) -> None:
+    # Routes without a JSON body carry the protocol in the header every client sends.
+    raw = request.headers.get("x-emr-protocol")
+    if raw is not None:
+        _check_protocol(int(raw) if raw.isdigit() else raw)
 
 
 def _invalid(field: str, vi: str, en: str) -> ApiError:

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     Table,
@@ -182,6 +183,22 @@ duplicate_candidate = Table(
     Column("created_at", Text, nullable=False),
     UniqueConstraint("a_id", "b_id", name="uq_duplicate_pair"),
     Index("ix_duplicate_candidate_facility_status", "facility_id", "status"),
+)
+
+#: The bytes of attachment events (`core.records.Attachment`), uploaded by a PC after the
+#: event's op (see `emr_sync.attachments`). `sha256` and `size` are the event's, checked on
+#: upload; the index finds the same bytes kept for another event (an amendment's copy).
+attachment_blob = Table(
+    "attachment_blob",
+    metadata,
+    Column("event_id", Text, primary_key=True),
+    Column("facility_id", Text, nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("device_id", Text, nullable=False),
+    Column("received_at", Text, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Index("ix_attachment_blob_content", "facility_id", "sha256"),
 )
 
 MIGRATIONS = Path(__file__).with_name("migrations")
