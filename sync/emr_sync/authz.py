@@ -9,8 +9,9 @@ Every op of a batch is checked before it is applied; one refused op refuses the 
   write (`role_cannot_write`), by kind: patient → `patient.register` when the record is new
   on the server, `patient.edit` otherwise; patient_link → `patient.merge`; encounter →
   `encounter.write`; allergy → `allergy.write`; problem → `problem.write`; imaging_study →
-  `order.write`; clinical_event → `<family>.write` of its body kind; user, facility, device,
-  department, bed → `user.manage`. A user may change their own password (an op on their own
+  `order.write`; prescription_submission → `eprescription.send`; clinical_event →
+  `<family>.write` of its body kind; user, facility, device, department, bed →
+  `user.manage`. A user may change their own password (an op on their own
   user record that carries only `password_hash`) whatever their role. Kinds the server does
   not know are refused (422 `unknown_kind`).
 * **Signature.** A signed clinical event must name a known user of the facility whose role
@@ -58,6 +59,9 @@ _KIND_PERMISSIONS: dict[str, Permission] = {
     # A study in a chart answers an imaging order: whoever may order may file it (doctors);
     # not result.write, which nurses hold for bedside results.
     "imaging_study": Permission.ORDER_WRITE,
+    # Queued by the prescriber (or an administrator) and answered by the PC that sends it,
+    # acting for whoever queued it.
+    "prescription_submission": Permission.EPRESCRIPTION_SEND,
     "user": Permission.USER_MANAGE,
     "facility": Permission.USER_MANAGE,
     "device": Permission.USER_MANAGE,

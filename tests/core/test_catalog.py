@@ -538,3 +538,78 @@ def test_lab_reference_for_picks_the_patients_sex_then_the_common_range() -> Non
     assert wbc.sex is None
     assert lab_reference_for(tests, "XN0103", None) is None
     assert lab_reference_for(tests, "NOPE", "male") is None
+
+
+# -- prices: an optional column ------------------------------------------------------------
+
+
+def test_the_price_column_is_optional_and_accepts_the_decimal_comma() -> None:
+    old = parse_catalog_csv(CatalogKind.DRUGS, DRUG_HEADER + PARACETAMOL)
+    assert old[0].price is None  # type: ignore[union-attr]
+    text = (DRUG_HEADER + PARACETAMOL).replace(",", ";").replace("\n", ";price\n", 1)
+    text = text.rstrip("\n") + ";525,5\n"
+    (entry,) = parse_catalog_csv(CatalogKind.DRUGS, "\ufeff" + text)
+    assert isinstance(entry, DrugEntry) and entry.price == Decimal("525.5")
+    blank = parse_catalog_csv(
+        CatalogKind.DRUGS, DRUG_HEADER.replace("\n", ",price\n") + PARACETAMOL.replace("\n", ",\n")
+    )
+    assert blank[0].price is None  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("kind", "header", "row"),
+    [
+        (CatalogKind.LAB_TESTS, LAB_HEADER, HAEMOGLOBIN),
+        (CatalogKind.IMAGING, IMAGING_HEADER, "HA0001,X-quang ngực thẳng,Chest X-ray,CR,ngực\n"),
+        (CatalogKind.PROCEDURES, PROCEDURE_HEADER, "TT0014,Tiêm bắp,IM injection,Điều dưỡng\n"),
+    ],
+)
+def test_services_carry_a_price(kind: CatalogKind, header: str, row: str) -> None:
+    (entry,) = parse_catalog_csv(kind, "price," + header + "84200.5," + row)
+    assert entry.price == Decimal("84200.5")
+    (without,) = parse_catalog_csv(kind, header + row)
+    assert without.price is None
+
+
+@pytest.mark.parametrize(
+    ("price", "rule"),
+    [
+        ("-100", "price_format"),
+        ("12 500", "price_format"),
+        ("12.500,5", "price_format"),
+        ("abc", "price_format"),
+        ("12.500", "price_ambiguous"),
+        ("1,250", "price_ambiguous"),
+    ],
+)
+def test_a_bad_price_names_its_line_and_column(price: str, rule: str) -> None:
+    text = DRUG_HEADER.replace("\n", ",price\n") + PARACETAMOL.replace("\n", f',"{price}"\n')
+    with pytest.raises(ValidationError) as info:
+        parse_catalog_csv(CatalogKind.DRUGS, text)
+    assert (info.value.field, info.value.rule) == ("line 2, column price", rule)
+
+
+def test_a_test_with_ranges_per_sex_has_one_price() -> None:
+    female = HAEMOGLOBIN.replace("130,170", "120,155").replace("male", "female")
+    header = LAB_HEADER.replace("\n", ",price\n")
+    same = header + HAEMOGLOBIN.replace("\n", ",30000\n") + female.replace("\n", ",30000\n")
+    assert {e.price for e in parse_catalog_csv(CatalogKind.LAB_TESTS, same)} == {  # type: ignore[union-attr]
+        Decimal(30000)
+    }
+    with pytest.raises(ValidationError) as info:
+        parse_catalog_csv(
+            CatalogKind.LAB_TESTS,
+            header + HAEMOGLOBIN.replace("\n", ",30000\n") + female.replace("\n", ",31000\n"),
+        )
+    assert (info.value.field, info.value.rule) == ("line 3, column price", "inconsistent_test")
+
+
+def test_the_builtin_lists_price_every_drug_and_service() -> None:
+    for kind in (
+        CatalogKind.DRUGS,
+        CatalogKind.LAB_TESTS,
+        CatalogKind.IMAGING,
+        CatalogKind.PROCEDURES,
+    ):
+        prices = [entry.price for entry in load_builtin(kind)]
+        assert all(isinstance(p, Decimal) and p > 0 for p in prices), kind

@@ -4,17 +4,23 @@ were first ordered."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from functools import partial
 
+from tests.interop.test_fhir_import import imported_chart, rich_chart
 from tests.printing import pdftools
 
-from emr_desktop.core.records import ClinicalEvent, Diagnosis, MedicationOrder
+from emr_desktop.core.records import ClinicalEvent, Diagnosis, ExternalRecord, MedicationOrder
+from emr_desktop.interop.fhir import chart_bundle
+from emr_desktop.printing.chart_export import chart_export_pdf
 from emr_desktop.printing.describe import (
     diagnosis_name,
     diagnosis_text,
     drug_names,
     encounter_diagnoses_text,
+    event_lines,
+    event_title,
 )
 from emr_desktop.printing.discharge import discharge_pdf
 from emr_desktop.printing.lab_report import lab_report_pdf
@@ -114,3 +120,25 @@ def test_the_latest_version_follows_amendments_and_stops_at_an_error() -> None:
         "Nitroglycerin 0,5 mg",
         "Furosemid 20 mg/2 ml",
     ]
+
+
+def test_a_record_from_another_facility_says_what_it_is_and_where_it_comes_from() -> None:
+    bundle = json.dumps(chart_bundle(rich_chart()), ensure_ascii=False)
+    patient = specimen_chart(minimal=True).patient
+    chart = imported_chart(bundle, patient)
+    # The pneumonia of today's visit (the chart has an older one too).
+    event = [
+        e
+        for e in chart.events
+        if isinstance(e.body, ExternalRecord) and e.body.summary.startswith("Chẩn đoán/bệnh: J18.9")
+    ][-1]
+    assert event_title(event) == "Hồ sơ từ cơ sở khác"
+    assert event_lines(chart, event) == [
+        "Chẩn đoán/bệnh: J18.9 — Viêm phổi",
+        "Nguồn: Trung tâm Y tế khu vực Kim Bảng, nhập ngày 01/12/2026 bởi Đỗ Thị Hằng",
+        "Người ký tại nơi gửi: Trần Văn Minh lúc 08:10 20/11/2026",
+    ]
+    # The full chart export prints it like every entry, with its origin.
+    text = pdftools.flat(chart_export_pdf(chart))
+    assert "Hồ sơ từ cơ sở khác" in text
+    assert "Nguồn: Trung tâm Y tế khu vực Kim Bảng" in text

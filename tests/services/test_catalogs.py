@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,50 @@ def test_lab_reference_follows_the_patients_sex(
 def test_registrar_cannot_search_clinical_catalogues(store: Store, registrar: Session) -> None:
     with pytest.raises(PermissionDenied):
         catalogs.search_icd10(store, registrar, "viem phoi")
+
+
+def test_imported_prices_are_kept_and_an_old_list_without_prices_imports(
+    store: Store, admin: Session, tmp_path: Path
+) -> None:
+    with store.unit_of_work(user_id=None) as uow:
+        builtin = catalogs.drug_prices(uow)
+    assert builtin["T0001"] > 0
+    priced = tmp_path / "thuoc-gia.csv"
+    priced.write_text(
+        HEADER.replace("\n", ",price\n")
+        + "BV001,Amoxicilin 500 mg,Amoxicilin,500 mg,viên nang,uống,viên,J01CA04,1250.5\n"
+        + "BV002,Natri clorid 0.9%,Natri clorid,0.9%,chai,truyền tĩnh mạch,chai,B05XA03,\n",
+        "utf-8",
+    )
+    catalogs.import_catalog(store, admin, "drugs", priced)
+    with store.unit_of_work(user_id=None) as uow:
+        entries = catalogs.drug_entries(uow)
+        assert entries["BV001"].price == Decimal("1250.5")
+        assert entries["BV002"].price is None
+        assert catalogs.drug_prices(uow) == {"BV001": Decimal("1250.5")}
+    old = tmp_path / "thuoc-cu.csv"
+    old.write_text(
+        HEADER + "BV003,Paracetamol,Paracetamol,500 mg,viên,uống,viên,N02BE01\n", "utf-8"
+    )
+    assert catalogs.import_catalog(store, admin, "drugs", old) == 1
+    with store.unit_of_work(user_id=None) as uow:
+        assert catalogs.drug_entries(uow)["BV003"].price is None
+        assert catalogs.drug_prices(uow) == {}
+
+
+def test_service_prices_cover_the_three_orderable_lists(
+    store: Store, admin: Session, tmp_path: Path
+) -> None:
+    with store.unit_of_work(user_id=None) as uow:
+        prices = catalogs.service_prices(uow)
+    assert {"XN0201", "HA0001", "TT0014"} <= set(prices)
+    imaging = tmp_path / "cdha.csv"
+    imaging.write_text(
+        "code,name_vi,name_en,modality,body_part,price\nHA9,Siêu âm bụng,,US,bụng,43500\n",
+        "utf-8",
+    )
+    catalogs.import_catalog(store, admin, "imaging", imaging)
+    with store.unit_of_work(user_id=None) as uow:
+        prices = catalogs.service_prices(uow)
+    assert prices["HA9"] == Decimal(43500)
+    assert "HA0001" not in prices and "XN0201" in prices

@@ -11,7 +11,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from emr_desktop.core.records import Facility
+from emr_desktop.core.records import Facility, User
 from emr_desktop.store import migrate
 from emr_desktop.store.schema import metadata
 from emr_desktop.store.store import Store
@@ -107,4 +107,30 @@ def test_the_imaging_migration_adds_the_study_and_instance_tables(
     with reopened.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert [d for d in diff if "imaging" in repr(d)] == []
+    reopened.close()
+
+
+def test_the_eprescription_migration_adds_the_queue_and_the_prescriber_code(
+    store: Store, data_dir: Path
+) -> None:
+    def present(target: Store) -> tuple[bool, bool]:
+        with target.engine.connect() as conn:
+            names = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")
+            table = "prescription_submission" in {r[0] for r in names}
+        return table, "eprescription_code" in _columns(target, "app_user")
+
+    with store.engine.begin() as conn:
+        command.downgrade(migrate.alembic_config(conn), "0006")
+    assert present(store) == (False, False)
+    store.close()
+    reopened = Store.open(data_dir)
+    assert migrate.current_revision(reopened.engine) == migrate.head_revision()
+    assert present(reopened) == (True, True)
+    with reopened.unit_of_work(user_id=None) as uow:
+        [admin] = uow.find(User)
+    assert admin.eprescription_code is None
+    with reopened.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    touched = [d for d in diff if "prescription_submission" in repr(d) or "app_user" in repr(d)]
+    assert touched == []
     reopened.close()

@@ -18,7 +18,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
+from emr_desktop.cli import claims as claim_commands
 from emr_desktop.cli import commands
+from emr_desktop.cli import eprescription as eprescription_commands
+from emr_desktop.cli import fhir_import as fhir_import_commands
+from emr_desktop.cli import hsba as hsba_commands
 from emr_desktop.cli import pacs as pacs_commands
 from emr_desktop.core.codec import to_plain
 from emr_desktop.core.errors import EmrError
@@ -367,7 +371,11 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="ghi ra tệp (mặc định: in ra màn hình) / write to a file (default: standard output)",
     )
+    hsba_commands.add_export_command(exports, command)
+    claim_commands.add_commands(exports, command)
     pacs_commands.add_commands(sub, command, _Parser)
+    eprescription_commands.add_commands(sub, command, _Parser)
+    fhir_import_commands.add_commands(sub, command, _Parser)
     return parser
 
 

@@ -8,6 +8,15 @@ delimiter and "," as the decimal mark, so the parser accepts all three.
 
 Parsing is all-or-nothing: every row is checked, and the first malformed row stops the import
 with a `ValidationError` naming the line and the column, so nothing half-imported is left.
+
+Drugs, lab tests, imaging services and procedures may carry an optional `price` column: the
+unit price in VND that BHYT pays (DON_GIA / DON_GIA_BH of the QĐ 130 claim tables), an exact
+decimal >= 0 with at most 2 decimals, written with "." or the Vietnamese-Excel "," as the
+decimal mark and without thousands separators ("12500", "12500,5"). A list without the
+column still imports (every price None), so hospitals' older files keep working. The prices
+in the built-in lists are ILLUSTRATIVE DEMO PRICES, of the right order of magnitude for a
+district hospital and nothing more: a hospital replaces them with its own price list (the
+one its BHYT contract pays) before sending any claim.
 """
 
 from __future__ import annotations
@@ -67,6 +76,11 @@ class CatalogKind(enum.StrEnum):
         """The header this catalogue's CSV must have (order free)."""
         return _COLUMNS[self]
 
+    @property
+    def optional_columns(self) -> tuple[str, ...]:
+        """Columns this catalogue's CSV may have besides `columns` (a missing one is empty)."""
+        return _OPTIONAL_COLUMNS[self]
+
 
 _FILENAMES: Final[Mapping[CatalogKind, str]] = {
     CatalogKind.ICD10: "icd10.csv",
@@ -102,6 +116,15 @@ _COLUMNS: Final[Mapping[CatalogKind, tuple[str, ...]]] = {
     ),
     CatalogKind.IMAGING: ("code", "name_vi", "name_en", "modality", "body_part"),
     CatalogKind.PROCEDURES: ("code", "name_vi", "name_en", "category"),
+}
+
+# The price came after hospitals had lists of their own: optional, so those still import.
+_OPTIONAL_COLUMNS: Final[Mapping[CatalogKind, tuple[str, ...]]] = {
+    CatalogKind.ICD10: (),
+    CatalogKind.DRUGS: ("price",),
+    CatalogKind.LAB_TESTS: ("price",),
+    CatalogKind.IMAGING: ("price",),
+    CatalogKind.PROCEDURES: ("price",),
 }
 
 
@@ -192,6 +215,7 @@ _LOINC = re.compile(r"([0-9]{1,7})-([0-9])")
 _ATC = re.compile(r"[A-Z](?:[0-9]{2}(?:[A-Z](?:[A-Z](?:[0-9]{2})?)?)?)?")
 _CATALOG_CODE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._/-]{0,31}")
 _NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_PRICE = re.compile(r"([0-9]+)(?:[.,]([0-9]{1,3}))?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +245,8 @@ class DrugEntry:
     route: DrugRoute
     unit: str
     atc_code: str
+    #: VND per `unit`, paid by BHYT (None: the hospital's list gives no price).
+    price: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +268,8 @@ class LabTestEntry:
     ref_text: str
     specimen: str
     sex: str | None
+    #: VND per test, paid by BHYT (None: no price given).
+    price: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +281,8 @@ class ImagingServiceEntry:
     name_en: str
     modality: str
     body_part: str
+    #: VND per examination, paid by BHYT (None: no price given).
+    price: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +293,8 @@ class ProcedureEntry:
     name_vi: str
     name_en: str
     category: str
+    #: VND per procedure, paid by BHYT (None: no price given).
+    price: Decimal | None = None
 
 
 CatalogEntry: TypeAlias = (
@@ -286,7 +318,8 @@ class _Row:
         )
 
     def optional(self, column: str) -> str:
-        return self.values[column]
+        # An optional column may be absent from the header altogether.
+        return self.values.get(column, "")
 
     def required(self, column: str) -> str:
         value = self.values[column]
@@ -325,6 +358,36 @@ class _Row:
                 f"“{self.values[column]}” is not a number.",
             )
         return Decimal(value)
+
+    def price(self, column: str = "price") -> Decimal | None:
+        """A VND price: digits, then at most 2 decimals after "." or ","; no sign, no
+        thousands separators. Three decimals ("12.500") are refused as ambiguous: 12.5 to a
+        program, twelve thousand five hundred to a Vietnamese reader, and a price read 1000
+        times too low would go out on every claim."""
+        value = self.optional(column)
+        if not value:
+            return None
+        match = _PRICE.fullmatch(value)
+        if match is None:
+            raise self.fail(
+                column,
+                "price_format",
+                f"Giá “{value}” phải là số không âm, không có dấu phân cách hàng nghìn "
+                "(ví dụ 12500 hoặc 12500,5).",
+                f"Price “{value}” must be a non-negative number without thousands "
+                "separators (e.g. 12500 or 12500.5).",
+            )
+        whole, decimals = match.groups()
+        if decimals is not None and len(decimals) == 3:
+            raise self.fail(
+                column,
+                "price_ambiguous",
+                f"Giá “{value}” không rõ: dấu phân cách hàng nghìn hay 3 chữ số thập phân? "
+                "Viết không có dấu phân cách hàng nghìn (12500), hoặc làm tròn còn 2 số lẻ.",
+                f"Price “{value}” is ambiguous (thousands separator or 3 decimals?): write it "
+                "without thousands separators (12500), or round it to 2 decimals.",
+            )
+        return Decimal(f"{whole}.{decimals}" if decimals else whole)
 
 
 def _parse_icd10(row: _Row) -> Icd10Entry:
@@ -393,6 +456,7 @@ def _parse_drug(row: _Row) -> DrugEntry:
         route=route,
         unit=unit,
         atc_code=atc_code,
+        price=row.price(),
     )
 
 
@@ -460,6 +524,7 @@ def _parse_lab_test(row: _Row) -> LabTestEntry:
         ref_text=row.optional("ref_text"),
         specimen=row.required("specimen"),
         sex=sex_text or None,
+        price=row.price(),
     )
 
 
@@ -483,6 +548,7 @@ def _parse_imaging(row: _Row) -> ImagingServiceEntry:
         name_en=name_en,
         modality=modality,
         body_part=row.required("body_part"),
+        price=row.price(),
     )
 
 
@@ -492,6 +558,7 @@ def _parse_procedure(row: _Row) -> ProcedureEntry:
         name_vi=row.required("name_vi"),
         name_en=row.optional("name_en"),
         category=row.required("category"),
+        price=row.price(),
     )
 
 
@@ -523,9 +590,12 @@ def _check_header(kind: CatalogKind, header: list[str]) -> None:
         )
 
     expected = ", ".join(kind.columns)
+    if kind.optional_columns:
+        expected += f" [{', '.join(kind.optional_columns)}]"
+    allowed = (*kind.columns, *kind.optional_columns)
     seen: set[str] = set()
     for position, name in enumerate(header, start=1):
-        if name not in kind.columns:
+        if name not in allowed:
             raise fail(
                 name or str(position),
                 "unknown_column",
@@ -574,7 +644,7 @@ def _check_unique(row: _Row, entry: CatalogEntry, seen: dict[str, list[CatalogEn
                 f"Code “{entry.code}” already appears on an earlier line.",
             )
         if isinstance(entry, LabTestEntry) and isinstance(other, LabTestEntry):
-            for column in ("loinc", "unit"):
+            for column in ("loinc", "unit", "price"):
                 if getattr(entry, column) != getattr(other, column):
                     raise row.fail(
                         column,

@@ -44,6 +44,9 @@ class Permission(StrEnum):
     CATALOG_MANAGE = "catalog.manage"
     AUDIT_READ = "audit.read"
     BACKUP = "backup"
+    #: Queue a signed prescription for the national e-prescription system, and record the
+    #: system's answer (the prescriber, or an administrator for older prescriptions).
+    EPRESCRIPTION_SEND = "eprescription.send"
 
 
 P = Permission
@@ -103,10 +106,13 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.ALLERGY_WRITE,
             P.PROBLEM_WRITE,
             P.EXPORT,
+            P.EPRESCRIPTION_SEND,
         }
     ),
     Role.PHARMACIST: frozenset({*_CLINICAL_READ, P.ALLERGY_WRITE, P.CATALOG_MANAGE}),
-    Role.ADMIN: frozenset({P.USER_MANAGE, P.CATALOG_MANAGE, P.AUDIT_READ, P.BACKUP, P.EXPORT}),
+    Role.ADMIN: frozenset(
+        {P.USER_MANAGE, P.CATALOG_MANAGE, P.AUDIT_READ, P.BACKUP, P.EXPORT, P.EPRESCRIPTION_SEND}
+    ),
 }
 
 _ROLE_NAMES_VI = {

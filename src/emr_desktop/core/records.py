@@ -3,9 +3,11 @@
 Two kinds of record, and the kind decides how sync merges it:
 
 * **Mutable state** (`MutableRecord`): facility, department, bed, user, device, patient,
-  allergy, problem, encounter, patient link, imaging study. Merged field by field by HLC.
+  allergy, problem, encounter, patient link, imaging study, prescription submission (to the
+  national e-prescription system). Merged field by field by HLC.
 * **Clinical events** (`ClinicalEvent` with a typed body): vitals, notes, diagnoses, orders,
-  results, prescriptions, medication orders and administrations, movements, attachments.
+  results, prescriptions, medication orders and administrations, movements, attachments,
+  external records (imported from another facility's FHIR Bundle, read-only).
   Immutable once signed; a correction is a new event that amends the original or marks it
   entered in error. Merged by union.
 
@@ -239,9 +241,25 @@ class User(MutableRecord):
     active: bool = True
     #: Practising certificate / health-worker identifier, printed under signatures.
     practitioner_code: str | None = None
+    #: The national e-prescription system's interconnection code of this prescriber (mã liên
+    #: thông bác sĩ, vietnam-formats §4.4): issued by that system, not the certificate number.
+    eprescription_code: str | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.eprescription_code is not None:
+            code = self.eprescription_code.strip() or None
+            object.__setattr__(self, "eprescription_code", code)
+            if code is not None and not (
+                len(code) <= 50 and code.isascii() and all(c.isalnum() or c in "._-" for c in code)
+            ):
+                raise _fail(
+                    "eprescription_code",
+                    "format",
+                    "Mã liên thông bác sĩ gồm chữ cái không dấu, chữ số và . _ - (tối đa 50)",
+                    "The prescriber's interconnection code is ASCII letters, digits and . _ - "
+                    "(50 at most)",
+                )
         if not self.username or not all(c.isalnum() or c in "._-" for c in self.username):
             raise _fail(
                 "username",
@@ -570,6 +588,76 @@ class ImagingStudy(MutableRecord):
                 "Ca chụp nhập từ tệp phải ghi máy đang giữ ảnh",
                 "An imported study names the device that holds its images",
             )
+
+
+class SubmissionStatus(StrEnum):
+    """Where a prescription stands with the national e-prescription system."""
+
+    #: Waiting to be sent (new, or a human asked to send it again).
+    QUEUED = "queued"
+    #: Accepted by the national system (its answer and checksum are kept).
+    SENT = "sent"
+    #: Refused (by the national system, or by the checks before sending): a human must act.
+    REFUSED = "refused"
+    #: The last attempt did not reach the system (offline, 5xx, timeout): retried by itself.
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class PortalError:
+    """One error the national e-prescription system listed (`danh_sach_cac_loi`)."""
+
+    #: The JSON field it names (`truong`), e.g. "dia_chi".
+    field: str
+    #: Its error code (`ma_loi`).
+    code: str
+    #: Its message (`thong_bao`), as the system wrote it.
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrescriptionSubmission(MutableRecord):
+    """A signed prescription's way to the national e-prescription system, and its answer.
+
+    The id is derived from the prescription's event id (`services.eprescribing`), so the
+    same prescription queued on two PCs is one record. Synced, so the prescriber sees the
+    answer on any PC; only `sender_device_id` sends it (two PCs never race one code).
+    """
+
+    KIND: ClassVar[str] = "prescription_submission"
+    patient_id: str
+    prescription_id: str
+    #: The prescription's national code (`ma_don_thuoc`): it can be sent only once.
+    code: str
+    #: Who signed the prescription: the failures are shown to them.
+    prescriber_id: str
+    #: The PC that sends it.
+    sender_device_id: str
+    status: str = SubmissionStatus.QUEUED
+    attempts: int = 0
+    #: When a queued or failed submission is next due (UTC); None: at once.
+    next_attempt_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    #: Why the last attempt failed (a connection error, HTTP 503…; no patient data).
+    last_error: str | None = None
+    #: The national system's message (`success`: a sentence, on success and on refusal).
+    answer: str | None = None
+    errors: tuple[PortalError, ...] = ()
+    checksum: str | None = None
+    sent_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        validate_prescription_code(self.code)
+        _require_choice(self.status, SubmissionStatus, "status")
+        if self.attempts < 0:
+            raise _fail(
+                "attempts", "range", "Số lần gửi không được âm", "Attempts cannot be negative"
+            )
+        for name in ("next_attempt_at", "last_attempt_at", "sent_at"):
+            value = getattr(self, name)
+            if value is not None:
+                require_aware(value, name)
 
 
 # --------------------------------------------------------------------------- clinical events
@@ -1090,6 +1178,79 @@ class Attachment(EventBody):
             )
 
 
+@dataclass(frozen=True)
+class ExternalReference:
+    """How a reference inside an external resource was resolved when it was imported.
+
+    `target`: "patient" (the chart's patient), "record" (another external record of the
+    chart, `record_id`), "source" (the facility the Bundle came from), "party" (a person or
+    organisation the Bundle named: `resource_type`, `display`, `identifier` "system|value"),
+    "unresolved" (not in the Bundle).
+    """
+
+    reference: str
+    target: str
+    record_id: str | None = None
+    resource_type: str | None = None
+    display: str | None = None
+    identifier: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExternalRecord(EventBody):
+    """A record from another facility (a FHIR resource of an imported Bundle), read-only.
+
+    `resource` is the original resource as canonical JSON; the `source_*` fields keep where
+    it came from and who signed it there. The event itself is signed by the clinician who
+    imported it: an attestation of the import, not of the content. Only who may sign
+    results may import (`interop.fhir_import`, `services.fhir_import`).
+    """
+
+    KIND: ClassVar[str] = "external_record"
+    PERMISSION: ClassVar[str] = "result"
+    WRITE_ACTION: ClassVar[str] = "sign"
+    resource_type: str
+    resource: str
+    summary: str
+    #: Who the record came from (name and "system|value" of the facility), and the identity
+    #: used to recognise the same resource in a later import ("system|value" or "bundle:…").
+    source_name: str
+    source_identity: str
+    source_identifier: str | None = None
+    source_bundle_id: str | None = None
+    source_bundle_at: datetime | None = None
+    #: The resource's fullUrl or "Type/id" in the Bundle.
+    source_resource: str
+    #: The clinical date as the source wrote it (FHIR dateTime, possibly partial: "2024-05").
+    clinical_date: str | None = None
+    #: Who signed or authored it at the source, and when (from its Provenance).
+    source_author: str | None = None
+    source_signed_at: datetime | None = None
+    source_provenance: str | None = None
+    imported_at: datetime
+    references: tuple[ExternalReference, ...] = ()
+
+    def __post_init__(self) -> None:
+        _require_text(self.resource_type, "resource_type", 64)
+        _require_text(self.resource, "resource", 5_000_000)
+        _require_text(self.summary, "summary", 2000)
+        _require_text(self.source_name, "source_name", 255)
+        _require_text(self.source_identity, "source_identity", 1024)
+        _require_text(self.source_resource, "source_resource", 1024)
+        require_aware(self.imported_at, "imported_at")
+        try:
+            resource = json.loads(self.resource)
+        except ValueError:
+            resource = None
+        if not isinstance(resource, dict) or resource.get("resourceType") != self.resource_type:
+            raise _fail(
+                "resource",
+                "format",
+                f"Bản ghi ngoài không phải tài nguyên FHIR {self.resource_type}",
+                f"The external record is not a FHIR {self.resource_type} resource",
+            )
+
+
 EVENT_BODIES: dict[str, type[EventBody]] = {
     cls.KIND: cls
     for cls in (
@@ -1104,6 +1265,7 @@ EVENT_BODIES: dict[str, type[EventBody]] = {
         MedicationAdministration,
         Movement,
         Attachment,
+        ExternalRecord,
     )
 }
 
@@ -1219,5 +1381,6 @@ MUTABLE_RECORDS: dict[str, type[MutableRecord]] = {
         Encounter,
         PatientLink,
         ImagingStudy,
+        PrescriptionSubmission,
     )
 }

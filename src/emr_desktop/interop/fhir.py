@@ -24,6 +24,17 @@ event, ``recorded`` the time of signing, the signer as the ``verifier`` agent (t
 ``sigFormat`` left out because it is no signature format: a receiver can recompute the
 digest from the canonical content, nothing more.
 
+External records (`ExternalRecord`: resources imported from another facility's Bundle by
+`services.fhir_import`) go out as their original resources, with their clinical content as
+the source wrote it: new ids, references inside the original rewritten to this Bundle's
+entries (the patient, other external records, the source Organization and the people it
+named, as minimal Practitioner/Organization resources; a reference the source did not
+resolve keeps its display only), `meta.source` naming the source Bundle and `meta.tag`
+"external". Each gets a Provenance of its import: ``activity`` ISO 21089 "import", the
+source Organization as ``custodian``, the original signer (display) as ``author``, the
+importing clinician as ``enterer`` with the import's attestation signature (as above), and an
+``entity`` of role ``source`` naming the source Bundle.
+
 The identifier systems are in one table, `SYSTEMS`, in the style of the draft Vietnamese
 core implementation guide (VN Core IG; NamingSystem names vn-cccd, vn-bhyt, …). The exact
 URLs are NOT CONFIRMED against a published IG: they follow the
@@ -57,6 +68,8 @@ from emr_desktop.core.records import (
     Encounter,
     EncounterKind,
     EventStatus,
+    ExternalRecord,
+    ExternalReference,
     ImagingReport,
     ImagingStudy,
     LabResult,
@@ -113,6 +126,10 @@ SYSTEMS: dict[str, str] = {
     "snomed": "http://snomed.info/sct",
     "dicom-uid": "urn:dicom:uid",
     "dicom-dcm": "http://dicom.nema.org/resources/ontology/DCM",
+    "lifecycle": "http://terminology.hl7.org/CodeSystem/iso-21089-lifecycle",
+    "uri": "urn:ietf:rfc:3986",
+    # This program's own tags (meta.tag): "external" marks a record from another facility.
+    "local-tag": f"{_VN}/local/tag",
 }
 
 #: The namespace of the resources' UUIDs (UUID 5 of "<kind>/<record id>").
@@ -121,7 +138,7 @@ _NAMESPACE = uuid.UUID("0f6b8a52-3c1e-5b7d-9a41-6e2f0d8c7b13")
 #: Vital signs: LOINC code and display, UCUM code, by `VitalCode` (systolic and diastolic
 #: go into one blood pressure panel). Capillary glucose is stored in mmol/L, so it takes the
 #: LOINC code of glucose in moles per volume (15074-8), not 2339-0 (mass per volume, mg/dL).
-_VITALS: dict[str, tuple[str, str, str]] = {
+VITAL_LOINC: dict[str, tuple[str, str, str]] = {
     VitalCode.TEMPERATURE: ("8310-5", "Body temperature", "Cel"),
     VitalCode.PULSE: ("8867-4", "Heart rate", "/min"),
     VitalCode.RESPIRATORY_RATE: ("9279-1", "Respiratory rate", "/min"),
@@ -132,7 +149,7 @@ _VITALS: dict[str, tuple[str, str, str]] = {
     VitalCode.HEIGHT: ("8302-2", "Body height", "cm"),
     VitalCode.BLOOD_GLUCOSE: ("15074-8", "Glucose [Moles/volume] in Blood", "mmol/L"),
 }
-_BP_PANEL = ("85354-9", "Blood pressure panel with all children optional")
+BP_PANEL = ("85354-9", "Blood pressure panel with all children optional")
 
 #: Lab units as typed → their UCUM code (units not listed go out as text only).
 _LAB_UCUM: dict[str, str] = {
@@ -224,6 +241,8 @@ class _Builder:
         self.studies = {
             s.study_instance_uid: s for s in extract.imaging_studies if s.deleted_at is None
         }
+        #: Parties named by external records (key → entry), added after them.
+        self.external_parties: dict[str, dict[str, Any]] = {}
 
     def add(self, kind: str, record_id: str, resource: dict[str, Any], event_id: str = "") -> None:
         resource = {"resourceType": kind, "id": _uuid(kind, record_id), **resource}
@@ -482,7 +501,7 @@ def _vitals(b: _Builder, event: ClinicalEvent, body: VitalSigns) -> None:
         common["performer"] = [performer]
 
     def quantity(code: str, value: Decimal) -> dict[str, Any]:
-        ucum = _VITALS[code][2]
+        ucum = VITAL_LOINC[code][2]
         return {"value": _number(value), "unit": ucum, "system": SYSTEMS["ucum"], "code": ucum}
 
     systolic, diastolic = body.value(VitalCode.SYSTOLIC), body.value(VitalCode.DIASTOLIC)
@@ -493,13 +512,16 @@ def _vitals(b: _Builder, event: ClinicalEvent, body: VitalSigns) -> None:
             if m.code == VitalCode.DIASTOLIC:
                 continue
             components = [
-                {"code": _concept("loinc", *_VITALS[code][:2]), "valueQuantity": quantity(code, v)}
+                {
+                    "code": _concept("loinc", *VITAL_LOINC[code][:2]),
+                    "valueQuantity": quantity(code, v),
+                }
                 for code, v in ((VitalCode.SYSTOLIC, systolic), (VitalCode.DIASTOLIC, diastolic))
             ]
-            resource = {**common, "code": _concept("loinc", *_BP_PANEL), "component": components}
+            resource = {**common, "code": _concept("loinc", *BP_PANEL), "component": components}
             b.add("Observation", f"{event.id}/blood_pressure", resource, event.id)
             continue
-        loinc, display, _ = _VITALS[m.code]
+        loinc, display, _ = VITAL_LOINC[m.code]
         resource = {
             **common,
             "code": _concept("loinc", loinc, display),
@@ -850,6 +872,176 @@ def _provenance(b: _Builder, event: ClinicalEvent) -> None:
     b.add("Provenance", event.id, resource)
 
 
+# ------------------------------------------------------------------ external records
+
+
+def _external_id(event: ClinicalEvent) -> tuple[str, str]:
+    assert isinstance(event.body, ExternalRecord)
+    return event.body.resource_type, f"external/{event.id}"
+
+
+def _source_uri(body: ExternalRecord) -> str:
+    """The source Bundle as a URI: its own id when that is a UUID, else one derived from it."""
+    try:
+        return f"urn:uuid:{uuid.UUID(body.source_bundle_id or '')}"
+    except ValueError:
+        name = f"external-bundle/{body.source_identity}/{body.source_bundle_id or ''}"
+        return f"urn:uuid:{uuid.uuid5(_NAMESPACE, name)}"
+
+
+def _external_party(
+    b: _Builder, kind: str, key: str, name: str, identifier: str | None
+) -> dict[str, str]:
+    """A reference to a minimal Practitioner or Organization the source named (once)."""
+    reference = _ref(kind, key)
+    if key not in b.external_parties:
+        resource: dict[str, Any] = {"resourceType": kind, "id": _uuid(kind, key)}
+        if identifier:
+            system, _, value = identifier.partition("|")
+            resource["identifier"] = [
+                {"system": system, "value": value} if system else {"value": value}
+            ]
+        resource["name"] = name if kind == "Organization" else [{"text": name}]
+        b.external_parties[key] = {"fullUrl": reference["reference"], "resource": resource}
+    return reference
+
+
+def _source_organization(b: _Builder, body: ExternalRecord) -> dict[str, str]:
+    return _external_party(
+        b,
+        "Organization",
+        f"external-source/{body.source_identity}",
+        body.source_name,
+        body.source_identifier,
+    )
+
+
+def _resolved(b: _Builder, body: ExternalRecord, link: ExternalReference) -> str | None:
+    """What a reference of an external resource points at in this Bundle (None: nothing)."""
+    if link.target == "patient":
+        return b.patient["reference"]
+    if link.target == "source":
+        return _source_organization(b, body)["reference"]
+    if link.target == "record":
+        current = b.extract.latest_version(link.record_id or "")
+        if current is None or not isinstance(current.body, ExternalRecord):
+            return None
+        return _ref(*_external_id(current))["reference"]
+    if link.target == "party" and link.resource_type in ("Practitioner", "Organization"):
+        key = f"external-party/{body.source_identity}/{link.reference}"
+        name = link.display or link.reference
+        return _external_party(b, link.resource_type, key, name, link.identifier)["reference"]
+    return None
+
+
+def _rewrite(value: Any, links: dict[str, str | None]) -> Any:
+    if isinstance(value, list):
+        return [_rewrite(v, links) for v in value]
+    if not isinstance(value, dict):
+        return value
+    copy = {k: _rewrite(v, links) for k, v in value.items()}
+    reference = copy.get("reference")
+    if isinstance(reference, str) and not reference.startswith("#"):
+        target = links.get(reference)
+        if target is not None:
+            copy["reference"] = target
+        else:
+            # Not in this Bundle: what the source called it stays readable.
+            del copy["reference"]
+            if not copy:
+                copy["display"] = reference
+    return copy
+
+
+def _external_record(b: _Builder, event: ClinicalEvent, body: ExternalRecord) -> None:
+    original = json.loads(body.resource)
+    links = {link.reference: _resolved(b, body, link) for link in body.references}
+    resource = _rewrite(original, links)
+    resource.pop("id", None)
+    resource.pop("resourceType", None)
+    meta = {
+        k: v for k, v in resource.get("meta", {}).items() if k not in ("versionId", "lastUpdated")
+    }
+    meta["source"] = _source_uri(body)
+    meta["tag"] = [
+        *meta.get("tag", []),
+        {"system": SYSTEMS["local-tag"], "code": "external", "display": "Hồ sơ từ cơ sở khác"},
+    ]
+    resource["meta"] = meta
+    kind, key = _external_id(event)
+    b.add(kind, key, resource)
+
+
+def _external_provenance(b: _Builder, event: ClinicalEvent, body: ExternalRecord) -> None:
+    source = _source_organization(b, body)
+    agents: list[dict[str, Any]] = [
+        {"type": _concept("provenance-participant", "custodian", "Custodian"), "who": source}
+    ]
+    if body.source_author:
+        agents.append(
+            {
+                "type": _concept("provenance-participant", "author", "Author"),
+                "who": {"display": body.source_author},
+            }
+        )
+    importer = b.person(event.signed_by or event.created_by)
+    if importer is not None:
+        agents.append(
+            {"type": _concept("provenance-participant", "enterer", "Enterer"), "who": importer}
+        )
+    described = " — ".join(
+        p
+        for p in (
+            f"FHIR Bundle {body.source_bundle_id or ''}".strip(),
+            body.source_name,
+            _moment(body.source_bundle_at) if body.source_bundle_at else "",
+        )
+        if p
+    )
+    resource: dict[str, Any] = {
+        "target": [_ref(*_external_id(event))],
+        "recorded": _moment(event.signed_at or event.created_at),
+        "activity": _concept("lifecycle", "import", "Import Record Lifecycle Event"),
+        "agent": agents,
+        "entity": [
+            {
+                "role": "source",
+                "what": {
+                    "identifier": {"system": SYSTEMS["uri"], "value": _source_uri(body)},
+                    "display": described,
+                },
+            }
+        ],
+    }
+    if body.source_signed_at is not None:
+        resource["occurredDateTime"] = _moment(body.source_signed_at)
+    if _signed(event) and event.signed_at is not None and importer is not None:
+        digest = base64.b64encode(bytes.fromhex(event.content_hash or "")).decode("ascii")
+        resource["signature"] = [
+            {
+                "type": [
+                    _coding("signature-type", "1.2.840.10065.1.12.1.5", "Verification Signature")
+                ],
+                "when": _moment(event.signed_at),
+                "who": importer,
+                "targetFormat": "application/json",
+                "data": digest,
+            }
+        ]
+    b.add("Provenance", f"external/{event.id}", resource)
+
+
+def _external_records(b: _Builder, events: list[ClinicalEvent]) -> None:
+    """The external records, then one Provenance of import each, then the parties they name."""
+    for event in events:
+        assert isinstance(event.body, ExternalRecord)
+        _external_record(b, event, event.body)
+    for event in events:
+        assert isinstance(event.body, ExternalRecord)
+        _external_provenance(b, event, event.body)
+    b.entries.extend(b.external_parties.values())
+
+
 # ------------------------------------------------------------------ the bundle
 
 
@@ -887,6 +1079,7 @@ def chart_bundle(extract: ChartExtract) -> dict[str, Any]:
         if allergy.deleted_at is None:
             _allergy(b, allergy)
     answered = _answered_orders(b, events)
+    externals: list[ClinicalEvent] = []
     for event in events:
         body = event.body
         if isinstance(body, VitalSigns):
@@ -905,9 +1098,12 @@ def chart_bundle(extract: ChartExtract) -> dict[str, Any]:
             _medication_order(b, event, body)
         elif isinstance(body, MedicationAdministration):
             _administration(b, event, body)
+        elif isinstance(body, ExternalRecord):
+            externals.append(event)
     _lab_reports(b, events)
     for study in b.studies.values():
         _imaging_study(b, study)
+    _external_records(b, externals)
     for event in events:
         _provenance(b, event)
     entries = [*b.entries[:head], *_practitioners(b), *b.entries[head:]]

@@ -27,6 +27,7 @@ from emr_desktop.core.records import (
     EncounterStatus,
     EventBody,
     EventStatus,
+    ExternalRecord,
     ImagingReport,
     LabResult,
     MedicationAdministration,
@@ -61,6 +62,7 @@ EVENT_KIND_VI = {
     "medication_administration": "Thực hiện thuốc",
     "movement": "Vào/chuyển/ra khoa",
     "attachment": "Tài liệu đính kèm",
+    "external_record": "Hồ sơ từ cơ sở khác",
 }
 NOTE_TYPE_VI = {
     "progress": "Diễn biến bệnh",
@@ -276,7 +278,21 @@ def event_title(event: ClinicalEvent) -> str:
 
 def event_lines(extract: ChartExtract, event: ClinicalEvent) -> list[str]:
     """What an event says, as plain lines of Vietnamese text."""
+    if isinstance(event.body, ExternalRecord):
+        return external_lines(extract, event, event.body)
     return _body_lines(extract, event.body)
+
+
+def external_lines(extract: ChartExtract, event: ClinicalEvent, body: ExternalRecord) -> list[str]:
+    """A record from another facility: what it says, then where it comes from ("Nguồn: …,
+    nhập ngày … bởi …") and who signed it there."""
+    importer = extract.staff.get(event.created_by, "")
+    origin = f"Nguồn: {body.source_name}, nhập ngày {vn_date(to_local(body.imported_at).date())}"
+    lines = [body.summary, f"{origin} bởi {importer}" if importer else origin]
+    if body.source_author:
+        signed = f" lúc {vn_time(body.source_signed_at)}" if body.source_signed_at else ""
+        lines.append(f"Người ký tại nơi gửi: {body.source_author}{signed}")
+    return lines
 
 
 def _body_lines(extract: ChartExtract, body: EventBody) -> list[str]:

@@ -227,6 +227,24 @@ def drug_entries(uow: UnitOfWork) -> dict[str, DrugEntry]:
     return {e.code: e for e in entries(uow, CatalogKind.DRUGS) if isinstance(e, DrugEntry)}
 
 
+def drug_prices(uow: UnitOfWork) -> dict[str, Decimal]:
+    """The BHYT unit price of each drug of the formulary in force that has one, by code."""
+    return {code: e.price for code, e in drug_entries(uow).items() if e.price is not None}
+
+
+def service_prices(uow: UnitOfWork) -> dict[str, Decimal]:
+    """The BHYT price of each lab test, imaging service and procedure in force that has one,
+    by service code (what an `Order` names). A code found in two of the lists keeps the
+    first one's price, in the order lab tests, imaging, procedures."""
+    prices: dict[str, Decimal] = {}
+    for kind in (CatalogKind.LAB_TESTS, CatalogKind.IMAGING, CatalogKind.PROCEDURES):
+        for entry in entries(uow, kind):
+            price = getattr(entry, "price", None)
+            if price is not None:
+                prices.setdefault(entry.code, price)
+    return prices
+
+
 @dataclass(frozen=True)
 class OrderableService:
     """A lab test, imaging service or procedure that can be ordered (one line of a list)."""

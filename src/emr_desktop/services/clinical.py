@@ -28,6 +28,7 @@ from emr_desktop.core.records import (
     EncounterStatus,
     EventBody,
     EventStatus,
+    ExternalRecord,
     LabResult,
     MedicationAdministration,
     MedicationOrder,
@@ -49,8 +50,23 @@ from emr_desktop.store.uow import UnitOfWork
 log = logging.getLogger(__name__)
 
 
-def _check_write(session: Session, body: EventBody) -> None:
+def _refuse_external(body: EventBody) -> None:
+    # Records from another facility come in only through `services.fhir_import`.
+    if isinstance(body, ExternalRecord):
+        raise ValidationError(
+            "body",
+            "read_only",
+            "Hồ sơ từ cơ sở khác chỉ để xem: không ghi, sửa hay đính chính được "
+            "(chỉ nhập từ tệp FHIR, hoặc đánh dấu nhập nhầm)",
+            "A record from another facility is read-only: it cannot be written, edited or "
+            "amended (only imported from a FHIR file, or marked entered in error)",
+        )
+
+
+def _check_write(session: Session, body: EventBody, *, external_ok: bool = False) -> None:
     session.require(event_permission(body.PERMISSION, body.WRITE_ACTION))
+    if not external_ok:
+        _refuse_external(body)
     # Nurses write nursing notes; medical notes are the doctors'.
     if (
         isinstance(body, ClinicalNote)
@@ -157,6 +173,11 @@ def record_event(
             uow.conn.exec_driver_sql(
                 "INSERT INTO attachment_content(event_id, data) VALUES (?, ?)",
                 (event.id, attachment_data),
+            )
+            # Queued for upload in the same transaction: no attachment can miss the server.
+            uow.conn.exec_driver_sql(
+                "INSERT INTO attachment_upload(event_id, queued_at) VALUES (?, ?)",
+                (event.id, utc_now().isoformat()),
             )
         uow.add_event(event)
         uow.audit(
@@ -268,8 +289,10 @@ def _correct(
 ) -> ClinicalEvent:
     with store.unit_of_work(user_id=session.user_id) as uow:
         original = uow.get_event(event_id)
+        if correction == Correction.AMENDS:
+            _refuse_external(original.body)
         new_body = body if body is not None else original.body
-        _check_write(session, new_body)
+        _check_write(session, new_body, external_ok=correction == Correction.ENTERED_IN_ERROR)
         if type(new_body) is not type(original.body):
             raise ValidationError(
                 "body",

@@ -19,8 +19,8 @@ never the values).
 Reports and key images (`write_report`, `attach_key_image`) are clinical events of the chart,
 recorded, signed and amended through `services.clinical`: an `ImagingReport` names the study
 and the order it answers, and goes in the order's encounter; a key image is a PNG kept as an
-`Attachment`. Both sync as every clinical event does (the attachment's bytes do not: they
-stay in the local `attachment_content` table of the PC that saved them).
+`Attachment`. Both sync as every clinical event does; the attachment's bytes follow
+apart, uploaded to the server and fetched by the other PCs (`syncclient.engine`).
 
 Permissions: importing a study or linking it to an order needs `order.write` (doctors; the
 server checks the same for the synced record, `emr_sync.authz`); reading needs `chart.read`.

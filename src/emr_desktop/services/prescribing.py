@@ -40,7 +40,7 @@ from emr_desktop.core.records import (
     PrescriptionItem,
 )
 from emr_desktop.core.text import fold
-from emr_desktop.services import catalogs, clinical
+from emr_desktop.services import catalogs, clinical, eprescribing
 from emr_desktop.services.auth import Session
 from emr_desktop.services.chart import linked_ids
 from emr_desktop.services.patients import resolve_patient_id
@@ -504,4 +504,7 @@ def prescribe(
                 },
             )
             uow.commit()
+    # Signed: queued for the national e-prescription system when this PC sends there (a crash
+    # before this line is caught up by the sender's sweep, `eprescribing.PortalQueue`).
+    eprescribing.enqueue_signed(store, event)
     return event

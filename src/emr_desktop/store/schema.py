@@ -42,6 +42,7 @@ RECORD_TABLES: dict[str, str] = {
     r.Encounter.KIND: "encounter",
     r.PatientLink.KIND: "patient_link",
     r.ImagingStudy.KIND: "imaging_study",
+    r.PrescriptionSubmission.KIND: "prescription_submission",
 }
 
 
@@ -91,6 +92,13 @@ problem = _record_table(r.Problem, ("patient_id",))
 encounter = _record_table(r.Encounter, ("patient_id", "started_at"), ("department_id", "status"))
 patient_link = _record_table(r.PatientLink, ("replaced_id",), ("replaced_by",))
 imaging_study = _record_table(r.ImagingStudy, ("patient_id",), ("study_instance_uid",))
+prescription_submission = _record_table(
+    r.PrescriptionSubmission,
+    ("patient_id",),
+    ("prescription_id",),
+    ("status", "next_attempt_at"),
+    ("prescriber_id",),
+)
 
 TABLES_BY_KIND: dict[str, Table] = {
     kind: metadata.tables[name] for kind, name in RECORD_TABLES.items()
@@ -129,6 +137,18 @@ attachment_content = Table(
     metadata,
     Column("event_id", Text, primary_key=True),
     Column("data", LargeBinary, nullable=False),
+)
+
+#: Attachments whose bytes (in `attachment_content`) wait to be uploaded to the server,
+#: oldest first; a row goes only once the server holds them (`syncclient.engine`). Never
+#: synced as ops.
+attachment_upload = Table(
+    "attachment_upload",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("event_id", Text, nullable=False, unique=True),
+    Column("queued_at", Text, nullable=False),
+    sqlite_autoincrement=True,
 )
 
 #: The DICOM instances held on this PC (DESIGN §5: inside the encrypted store, never in a

@@ -12,6 +12,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -180,6 +181,32 @@ class SyncClient:
             server_time_ms=_get(data, "server_time_ms", int),
         )
 
+    def upload_attachment(self, event_id: str, data: bytes) -> bool:
+        """Send the bytes of attachment event `event_id` (whose op the server already holds).
+
+        Sent as they are: scans, PDFs and images hardly compress. Returns whether the server
+        stored them now (False: it held them already, e.g. after a lost answer).
+        """
+        answer = self._request(
+            "PUT",
+            _attachment_path(event_id),
+            raw=data,
+            headers={"Content-Type": "application/octet-stream"},
+        )
+        if _get(answer, "event_id", str) != event_id:
+            raise _malformed("event_id")
+        return bool(_get(answer, "stored", bool))
+
+    def download_attachment(self, event_id: str) -> bytes:
+        """The bytes of attachment event `event_id`, as the server holds them (unchecked:
+        the caller compares them with the event's SHA-256)."""
+        response = self._send(
+            "GET",
+            _attachment_path(event_id),
+            headers={"Accept": "application/octet-stream", "Accept-Encoding": "identity"},
+        )
+        return response.content
+
     # ------------------------------------------------------------------ transport
 
     def _request(
@@ -188,16 +215,40 @@ class SyncClient:
         path: str,
         *,
         body: dict[str, Any] | None = None,
+        raw: bytes | None = None,
         params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
         auth: bool = True,
     ) -> dict[str, Any]:
-        headers = {"Accept": "application/json", "X-EMR-Protocol": str(PROTOCOL_VERSION)}
-        data: bytes | None = None
+        """A request answered by a JSON object; `body` is sent as gzipped JSON, `raw` as is."""
+        headers = {"Accept": "application/json", **(headers or {})}
+        data = raw
         if body is not None:
-            raw = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-            data = gzip.compress(raw, compresslevel=6)
+            text = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            data = gzip.compress(text, compresslevel=6)
             headers["Content-Type"] = "application/json"
             headers["Content-Encoding"] = "gzip"
+        response = self._send(method, path, data=data, params=params, headers=headers, auth=auth)
+        try:
+            payload = response.json()
+        except ValueError as exc:
+            raise _malformed("not JSON") from exc
+        if not isinstance(payload, dict):
+            raise _malformed("not a JSON object")
+        return payload
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        data: bytes | None = None,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: bool = True,
+    ) -> requests.Response:
+        """One request; every failure, transport or HTTP status, as a `SyncError`."""
+        headers = {"X-EMR-Protocol": str(PROTOCOL_VERSION), **(headers or {})}
         if auth:
             if not self.credential:
                 raise SyncError(
@@ -224,13 +275,11 @@ class SyncClient:
             raise UpdateRequired()
         if response.status_code >= 400:
             raise _refused(response)
-        try:
-            payload = response.json()
-        except ValueError as exc:
-            raise _malformed("not JSON") from exc
-        if not isinstance(payload, dict):
-            raise _malformed("not a JSON object")
-        return payload
+        return response
+
+
+def _attachment_path(event_id: str) -> str:
+    return "/v1/attachments/" + quote(event_id, safe="")
 
 
 def _refused(response: requests.Response) -> ServerRefused:

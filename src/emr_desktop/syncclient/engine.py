@@ -8,11 +8,29 @@ Safe to retry after a crash at any point:
 * a pulled page is applied together with the cursor that follows it, in one transaction,
   so a dropped link resumes exactly after the last page applied, and an op applied twice
   changes nothing (the merge is idempotent).
+
+Attachment bytes (`attachment_content`) travel apart from the ops, after the records
+(records first: a clinician waits for the chart, not for a scan):
+
+* **Upload.** `services.clinical` queues the bytes of every attachment saved here
+  (`attachment_upload`, in the transaction that keeps them); once the outbox is pushed —
+  the server takes bytes only for an event it holds — they are sent oldest first, and a
+  queue row is deleted only after the server's OK. A crash in between sends them again;
+  the server answers OK without a second copy.
+* **Download.** After the pull, the bytes of attachment events this PC has no content for
+  are fetched, newest first (the documents most likely opened next), checked against the
+  event's size and SHA-256 before they are kept, and never written over existing content.
+
+Both are bounded per sync (`ATTACHMENT_BUDGET_BYTES` each way, so a first sync of many
+scans does not hold up the next records sync; the loop runs again at once while some are
+left) and best-effort: a refused or corrupt attachment is counted in the report, logged by
+event id, skipped and tried again at the next sync; it never fails the sync of the records.
 """
 
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import logging
 import time
@@ -21,16 +39,16 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Connection, delete, func, select
 
 from emr_desktop.core.errors import SyncError
 from emr_desktop.core.timeutil import utc_now
 from emr_desktop.core.wire import PUSH_BATCH, Op
 from emr_desktop.store.mrn import set_mrn_block
 from emr_desktop.store.replica import adopt_server_stamps, apply_remote_ops
-from emr_desktop.store.schema import outbox
+from emr_desktop.store.schema import attachment_upload, outbox
 from emr_desktop.store.store import Store
-from emr_desktop.syncclient.client import Enrollment, PullPage, SyncClient
+from emr_desktop.syncclient.client import Enrollment, PullPage, ServerRefused, SyncClient
 from emr_desktop.syncclient.credentials import SERVER_URL_KEY, save_credential
 
 log = logging.getLogger(__name__)
@@ -40,16 +58,28 @@ SKEW_KEY = "sync_clock_skew_ms"
 LAST_SUCCESS_KEY = "sync_last_success"
 #: The cursor before the first pull: everything.
 START_CURSOR = "0"
+#: Attachment bytes sent, and received, per sync at most (the events' sizes); one
+#: attachment is always tried, however large.
+ATTACHMENT_BUDGET_BYTES = 16 * 1024 * 1024
+#: Attachments fetched per sync at most: also bounds the requests for attachments the
+#: server does not hold yet (the PC that saved them has not uploaded them).
+MAX_DOWNLOADS = 100
 
 
 @dataclass(frozen=True)
 class SyncReport:
-    """What one sync did: ops sent and acknowledged, ops received, new conflicts."""
+    """What one sync did: ops sent and acknowledged, ops received, new conflicts, and the
+    attachments whose bytes went up or came down (or failed, to be tried again)."""
 
     pushed: int
     pulled: int
     conflicts: int
     skew_ms: int
+    uploaded: int = 0
+    downloaded: int = 0
+    attachment_failures: int = 0
+    #: Attachments left for the next sync by the per-sync budget (not the failed ones).
+    attachments_left: int = 0
 
 
 def enroll(
@@ -105,6 +135,16 @@ def pending_op_count(store: Store) -> int:
     """Outbox rows not yet acknowledged by the server."""
     with store.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(outbox)).scalar_one())
+
+
+def pending_upload_count(store: Store) -> int:
+    """Attachments whose bytes the server does not hold yet (queued on this PC)."""
+    with store.engine.connect() as conn:
+        return _queued_uploads(conn)
+
+
+def _queued_uploads(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(attachment_upload)).scalar_one())
 
 
 def _next_batch(store: Store) -> list[Op]:
@@ -229,13 +269,163 @@ def _fetch_page(client: SyncClient, cursor: str) -> tuple[PullPage, int]:
     return page, time.time_ns() // 1_000_000 - page.server_time_ms
 
 
-def sync_once(store: Store, client: SyncClient) -> SyncReport:
-    """Push everything waiting, then pull everything new. Raises `SyncError` on failure;
-    whatever was acknowledged or applied before the failure stays done."""
+@dataclass(frozen=True)
+class Transfers:
+    """Attachments moved one way in one sync."""
+
+    done: int
+    failed: int
+    #: Left for the next sync by the budget (0 when cut: the next sync is no sooner).
+    left: int
+    #: The link or the server failed: the other attachments were not tried.
+    cut: bool
+
+
+def _within_budget(sizes: list[int], budget_bytes: int) -> int:
+    """How many of `sizes`, in order, fit in `budget_bytes` (at least one)."""
+    total = count = 0
+    for size in sizes:
+        total += size
+        if count and total > budget_bytes:
+            break
+        count += 1
+    return count
+
+
+def _refused_here(exc: SyncError) -> bool:
+    """Whether the server refused this one attachment (others may go), rather than the
+    link, the credential or the server as a whole failing (nothing else will)."""
+    return isinstance(exc, ServerRefused) and 400 <= exc.status < 500 and exc.status != 401
+
+
+def upload_attachments(
+    store: Store, client: SyncClient, *, budget_bytes: int = ATTACHMENT_BUDGET_BYTES
+) -> Transfers:
+    """Send queued attachment bytes, oldest first, within `budget_bytes`; each queue row is
+    deleted once the server holds its bytes. Call after the outbox is pushed."""
+    with store.engine.connect() as conn:
+        # An attachment saved since the outbox was pushed waits for its event's op.
+        queued = conn.exec_driver_sql(
+            "SELECT q.seq, q.event_id, length(c.data) FROM attachment_upload q "
+            "LEFT JOIN attachment_content c ON c.event_id = q.event_id "
+            "WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.record_id = q.event_id) "
+            "ORDER BY q.seq"
+        ).all()
+        unpushed = _queued_uploads(conn) - len(queued)
+    chosen = queued[: _within_budget([size or 0 for _, _, size in queued], budget_bytes)]
+    done = failed = 0
+    for seq, event_id, size in chosen:
+        if size is None:
+            # Queued with its bytes in one transaction: this cannot happen short of an edit
+            # of the file by hand; nothing is left to send.
+            log.error("attachment %s is queued for upload but has no content", event_id)
+            _dequeue(store, seq)
+            continue
+        with store.engine.connect() as conn:
+            data = conn.exec_driver_sql(
+                "SELECT data FROM attachment_content WHERE event_id = ?", (event_id,)
+            ).scalar_one()
+        try:
+            client.upload_attachment(event_id, data)
+        except SyncError as exc:
+            failed += 1
+            log.warning("attachment %s not uploaded: %s", event_id, _error_code(exc))
+            if not _refused_here(exc):
+                return Transfers(done, failed, 0, cut=True)
+            continue
+        _dequeue(store, seq)
+        done += 1
+    return Transfers(done, failed, unpushed + len(queued) - len(chosen), cut=False)
+
+
+def _dequeue(store: Store, seq: int) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(delete(attachment_upload).where(attachment_upload.c.seq == seq))
+
+
+def download_attachments(
+    store: Store,
+    client: SyncClient,
+    *,
+    budget_bytes: int = ATTACHMENT_BUDGET_BYTES,
+    max_count: int = MAX_DOWNLOADS,
+) -> Transfers:
+    """Fetch the bytes of attachment events this PC has no content for, newest first,
+    within `budget_bytes` and `max_count`; bytes that are not the event's are refused."""
+    with store.engine.connect() as conn:
+        missing = conn.exec_driver_sql(
+            "SELECT e.id, e.body FROM clinical_event e WHERE e.kind = 'attachment' "
+            "AND NOT EXISTS (SELECT 1 FROM attachment_content c WHERE c.event_id = e.id) "
+            "ORDER BY e.pk DESC LIMIT ?",
+            (max_count + 1,),
+        ).all()
+    wanted = [(event_id, json.loads(body)) for event_id, body in missing[:max_count]]
+    chosen = wanted[: _within_budget([int(body["size"]) for _, body in wanted], budget_bytes)]
+    done = failed = 0
+    for event_id, body in chosen:
+        try:
+            data = client.download_attachment(event_id)
+        except SyncError as exc:
+            failed += 1
+            log.warning("attachment %s not downloaded: %s", event_id, _error_code(exc))
+            if not _refused_here(exc):
+                return Transfers(done, failed, 0, cut=True)
+            continue
+        if len(data) != body["size"] or hashlib.sha256(data).hexdigest() != body["sha256"]:
+            failed += 1
+            log.warning("attachment %s refused: its bytes are not the event's", event_id)
+            continue
+        with store.engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO attachment_content(event_id, data) VALUES (?, ?) "
+                "ON CONFLICT(event_id) DO NOTHING",
+                (event_id, data),
+            )
+        done += 1
+    return Transfers(done, failed, len(missing) - len(chosen), cut=False)
+
+
+def _error_code(exc: SyncError) -> str:
+    # The code only: a message may quote the server's words, never needed in this log.
+    return exc.error_code if isinstance(exc, ServerRefused) else type(exc).__name__
+
+
+def sync_once(
+    store: Store, client: SyncClient, *, attachment_budget_bytes: int | None = None
+) -> SyncReport:
+    """Push everything waiting, pull everything new, then move attachment bytes (within
+    `attachment_budget_bytes` each way, `ATTACHMENT_BUDGET_BYTES` unless given). Raises
+    `SyncError` when the records fail; whatever was acknowledged or applied before the
+    failure stays done. Attachments never raise: their failures are counted in the report
+    and tried again at the next sync."""
+    budget = ATTACHMENT_BUDGET_BYTES if attachment_budget_bytes is None else attachment_budget_bytes
     pushed, skew = push_outbox(store, client)
     pulled, conflicts, seen_skew = pull_changes(store, client)
     # The server's own measure (from the stamps pushed) is better than one round trip's.
     skew = seen_skew if skew is None else skew
     _write_meta(store, {LAST_SUCCESS_KEY: utc_now().isoformat(), SKEW_KEY: str(skew)})
-    log.info("sync: pushed %d, pulled %d, conflicts %d", pushed, pulled, conflicts)
-    return SyncReport(pushed=pushed, pulled=pulled, conflicts=conflicts, skew_ms=skew)
+    up = upload_attachments(store, client, budget_bytes=budget)
+    down = (
+        Transfers(0, 0, 0, cut=True)
+        if up.cut
+        else download_attachments(store, client, budget_bytes=budget)
+    )
+    log.info(
+        "sync: pushed %d, pulled %d, conflicts %d; attachments up %d, down %d, failed %d",
+        pushed,
+        pulled,
+        conflicts,
+        up.done,
+        down.done,
+        up.failed + down.failed,
+    )
+    return SyncReport(
+        pushed=pushed,
+        pulled=pulled,
+        conflicts=conflicts,
+        skew_ms=skew,
+        uploaded=up.done,
+        downloaded=down.done,
+        attachment_failures=up.failed + down.failed,
+        attachments_left=up.left + down.left,
+    )

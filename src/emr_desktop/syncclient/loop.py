@@ -20,14 +20,25 @@ from emr_desktop.core.timeutil import utc_now
 from emr_desktop.store.replica import open_conflict_count
 from emr_desktop.store.store import Store
 from emr_desktop.syncclient.client import SyncClient, UpdateRequired
-from emr_desktop.syncclient.engine import SyncReport, pending_op_count, sync_once
+from emr_desktop.syncclient.engine import (
+    SyncReport,
+    pending_op_count,
+    pending_upload_count,
+    sync_once,
+)
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class SyncStatus:
-    """The sync state shown to the user: online or not, what waits, what went wrong."""
+    """The sync state shown to the user: online or not, what waits, what went wrong.
+
+    `pending_ops` is everything this PC holds that the server does not: outbox ops and
+    attachments whose bytes are not uploaded yet (`pending_uploads`, counted in it too),
+    so the status bar's "changes to send" reaches 0 only when nothing would be lost with
+    this PC's disk.
+    """
 
     online: bool
     pending_ops: int
@@ -36,6 +47,7 @@ class SyncStatus:
     open_conflicts: int
     clock_skew_ms: int | None
     update_required: bool
+    pending_uploads: int = 0
 
 
 class SyncLoop:
@@ -109,8 +121,12 @@ class SyncLoop:
         try:
             with self.store.engine.connect() as conn:
                 conflicts = open_conflict_count(conn)
+            uploads = pending_upload_count(self.store)
             return replace(
-                state, pending_ops=pending_op_count(self.store), open_conflicts=conflicts
+                state,
+                pending_ops=pending_op_count(self.store) + uploads,
+                pending_uploads=uploads,
+                open_conflicts=conflicts,
             )
         except Exception:  # a status bar must never raise; keep the last known counts
             log.exception("could not read the sync counts")
@@ -158,6 +174,10 @@ class SyncLoop:
                 clock_skew_ms=report.skew_ms,
                 update_required=False,
             )
+        if report.attachments_left and (report.uploaded or report.downloaded):
+            # Attachments left by the per-sync budget: go on at once (records between
+            # batches of them), but not while a run moves none of them.
+            self._wake.set()
         if self._on_report is not None:
             self._on_report(report)
         return report

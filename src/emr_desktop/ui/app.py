@@ -24,7 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from emr_desktop.services.eprescribing import PortalConnection
     from emr_desktop.store.store import Store
+    from emr_desktop.syncclient.eprescription import EPrescriptionLoop
+    from emr_desktop.ui.context import AppContext
     from emr_desktop.ui.main_window import MainWindow
 
 _STARTED = time.perf_counter()
@@ -200,10 +203,14 @@ def main(argv: list[str] | None = None) -> int:
 
     ctx = AppContext(data_dir, settings)
     window = MainWindow(ctx)
+    senders: list[EPrescriptionLoop] = []
 
     def open_workstation() -> None:
         window.show()
-        ctx.open_store(on_error=lambda error: window.login.show_store_error(i18n.error_text(error)))
+        ctx.open_store(
+            on_done=lambda _store: _start_eprescribing(ctx, senders),
+            on_error=lambda error: window.login.show_store_error(i18n.error_text(error)),
+        )
         # While the user types their password: load the screens and the catalogues off
         # the GUI thread, then move the start-up heap out of the collector's way.
         ctx.db.submit(_warm_up)
@@ -227,8 +234,33 @@ def main(argv: list[str] | None = None) -> int:
         wizard.completed.connect(completed)
         wizard.show()
     code = app.exec()
+    for sender in senders:
+        sender.stop()
     ctx.shutdown()
     return code
+
+
+def _start_eprescribing(ctx: AppContext, senders: list[EPrescriptionLoop]) -> None:
+    """Send this PC's signed prescriptions to the national e-prescription system in the
+    background, when e-prescribing is set up here (its settings read on the database worker;
+    a change of settings takes effect at the next start)."""
+    from emr_desktop.services.eprescribing import portal_connection
+
+    def start(connection: PortalConnection | None) -> None:
+        if connection is None or ctx.store is None:
+            return
+        from emr_desktop.interop.eprescription import prescription_payload
+        from emr_desktop.services.eprescribing import PortalQueue
+        from emr_desktop.syncclient.eprescription import EPrescriptionLoop, PortalClient
+
+        client = PortalClient(
+            connection.url, username=connection.username, secret=connection.secret
+        )
+        sender = EPrescriptionLoop(PortalQueue(ctx.store, prescription_payload), client)
+        senders.append(sender)
+        sender.start()
+
+    ctx.db.submit(portal_connection, ctx.store, on_done=start)
 
 
 def _warm_up() -> None:

@@ -3,6 +3,7 @@ duplicate warnings, signing; and who may do it."""
 
 from __future__ import annotations
 
+import socket
 from decimal import Decimal
 
 import pytest
@@ -10,21 +11,26 @@ from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from tests.conftest import STAFF_PASSWORD
+from tests.syncclient.portal import client, queue, running_portal, set_up
 from tests.ui.chart.test_notes import admitted_patient, current, open_tab, sign_with
 from tests.ui.conftest import logged_in, settle
 from tests.ui.support import press_enter, type_keys, type_text
 
 from emr_desktop.core.records import Diagnosis, Encounter, Patient, Prescription
-from emr_desktop.services import chart, clinical, prescribing
+from emr_desktop.services import chart, clinical, eprescribing, patients, prescribing
 from emr_desktop.services.auth import Session
 from emr_desktop.services.prescribing import ItemRequest
 from emr_desktop.store.store import Store
+from emr_desktop.syncclient.eprescription import send_due
 from emr_desktop.ui.chart.prescriptions import (
     ALLERGY_COLOUR,
     IT_QUANTITY,
+    REFUSED_COLOUR,
+    RX_NATIONAL,
     PrescriptionsTab,
 )
 from emr_desktop.ui.context import AppContext
+from emr_desktop.ui.labels import local_time
 
 
 @pytest.fixture
@@ -282,3 +288,121 @@ def test_models_pass_the_model_tester(
     qtmodeltester.check(tab.results_model)
     qtmodeltester.check(tab.items_model)
     qtmodeltester.check(tab.model)
+
+
+def _signed(store: Store, doctor: Session, patient: Patient, visit: Encounter, drug: str) -> str:
+    event = prescribing.prescribe(
+        store,
+        doctor,
+        patient_id=patient.id,
+        encounter_id=visit.id,
+        items=[ItemRequest(drug, Decimal(1), 3, 5)],
+        diagnosis_codes=["J20.9"],
+        sign_password=STAFF_PASSWORD,
+    )
+    return event.id
+
+
+def _national(tab: PrescriptionsTab, event_id: str) -> str:
+    return str(tab.model.index(tab.model.row_of(event_id), RX_NATIONAL).data())
+
+
+def test_each_signed_prescription_shows_its_national_status_and_refusals_stand_out(
+    qtbot: QtBot,
+    ctx: AppContext,
+    store: Store,
+    admin: Session,
+    doctor: Session,
+    scene: tuple[Patient, Encounter],
+) -> None:
+    patient, visit = scene
+    patients.update_patient(store, doctor, patient.id, address="Thôn Đông, xã Tượng Lĩnh")
+    with running_portal() as portal:
+        set_up(store, admin, doctor, portal.url)
+        accepted = _signed(store, doctor, patient, visit, "T0001")
+        refused = _signed(store, doctor, patient, visit, "T0021")
+        tab = open_tab(qtbot, ctx, PrescriptionsTab, patient.id)
+        settle(qtbot, ctx)
+        assert _national(tab, accepted) == _national(tab, refused) == "Chờ gửi"
+        assert not tab.national_warning.isVisible()
+
+        portal.script[:] = ["ok", "refuse"]
+        assert send_due(queue(store), client(portal.url)).sent == 1
+        tab.load_national()
+        settle(qtbot, ctx)
+        assert _national(tab, accepted) == "Đã gửi cổng đơn thuốc quốc gia"
+        assert _national(tab, refused) == "Bị từ chối: Địa chỉ không hợp lệ"
+        row = tab.model.row_of(refused)
+        brush = tab.model.index(row, RX_NATIONAL).data(Qt.ItemDataRole.ForegroundRole)
+        assert brush.color().name() == REFUSED_COLOUR
+        # The refusal is in a banner the prescriber cannot miss, with the system's reason.
+        assert tab.national_warning.isVisible()
+        banner = tab.national_warning.text()
+        assert "từ chối 1 đơn thuốc" in banner and "Địa chỉ không hợp lệ" in banner
+        # The detail says it too, and the prescription can be sent again from here.
+        tab.table.selectRow(tab.model.row_of(accepted))
+        assert not tab.resend_button.isEnabled()
+        assert "Đơn thuốc quốc gia" in tab.detail.text()
+        tab.table.selectRow(row)
+        assert "Bị từ chối" in tab.detail.text()
+        assert tab.resend_button.isVisible() and tab.resend_button.isEnabled()
+        tab.resend_button.click()
+        settle(qtbot, ctx)
+        assert _national(tab, refused) == "Chờ gửi"
+        assert not tab.national_warning.isVisible()
+        assert send_due(queue(store), client(portal.url)).sent == 1
+        tab.load_national()
+        settle(qtbot, ctx)
+        assert _national(tab, refused) == "Đã gửi cổng đơn thuốc quốc gia"
+
+
+def test_a_connection_error_shows_when_the_next_try_is(
+    qtbot: QtBot,
+    ctx: AppContext,
+    store: Store,
+    admin: Session,
+    doctor: Session,
+    scene: tuple[Patient, Encounter],
+) -> None:
+    patient, visit = scene
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        offline = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    set_up(store, admin, doctor, offline)
+    patients.update_patient(store, doctor, patient.id, address="Thôn Đông, xã Tượng Lĩnh")
+    event_id = _signed(store, doctor, patient, visit, "T0001")
+    assert send_due(queue(store), client(offline)).failed == 1
+    submission = eprescribing.status_for(store, doctor, event_id)
+    assert submission is not None and submission.next_attempt_at is not None
+    tab = open_tab(qtbot, ctx, PrescriptionsTab, patient.id)
+    settle(qtbot, ctx)
+    text = _national(tab, event_id)
+    assert text == f"Lỗi kết nối, sẽ thử lại lúc {local_time(submission.next_attempt_at)}"
+    assert not tab.national_warning.isVisible()
+
+
+def test_a_draft_signed_in_the_tab_is_queued_at_once(
+    qtbot: QtBot,
+    ctx: AppContext,
+    store: Store,
+    admin: Session,
+    doctor: Session,
+    scene: tuple[Patient, Encounter],
+) -> None:
+    patient, visit = scene
+    set_up(store, admin, doctor, "https://donthuoc.example.vn")
+    draft = prescribing.prescribe(
+        store,
+        doctor,
+        patient_id=patient.id,
+        encounter_id=visit.id,
+        items=[ItemRequest("T0001", Decimal(1), 3, 5)],
+    )
+    tab = open_tab(qtbot, ctx, PrescriptionsTab, patient.id)
+    settle(qtbot, ctx)
+    assert _national(tab, draft.id) == ""
+    tab.table.selectRow(0)
+    tab.sign_button.click()
+    sign_with(qtbot, ctx, tab, STAFF_PASSWORD)
+    settle(qtbot, ctx)
+    assert _national(tab, draft.id) == "Chờ gửi"

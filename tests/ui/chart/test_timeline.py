@@ -7,8 +7,11 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from PySide6.QtCore import Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
+from tests.conftest import STAFF_PASSWORD
+from tests.interop.test_fhir_import import rich_chart
 from tests.ui.conftest import logged_in, settle
 
 from emr_desktop.core.codec import to_plain
@@ -21,9 +24,13 @@ from emr_desktop.core.records import (
     PrescriptionItem,
     VitalSigns,
 )
+from emr_desktop.core.timeutil import VIETNAM_TZ
+from emr_desktop.interop.fhir import chart_bundle
+from emr_desktop.interop.fhir_import import parse_bundle
 from emr_desktop.services import chart, clinical, patients
 from emr_desktop.services.auth import Session
 from emr_desktop.services.chart import ChartEvent, FacilityDirectory
+from emr_desktop.services.fhir_import import import_bundle
 from emr_desktop.store.store import Store
 from emr_desktop.ui import i18n
 from emr_desktop.ui.chart.timeline import (
@@ -188,3 +195,54 @@ def test_summaries_follow_the_language(qtbot: QtBot, ctx: AppContext) -> None:
         )
     )
     assert tab.model.data(tab.model.index(0, KIND)) == "vital signs"
+
+
+def test_records_from_another_facility_show_read_only_with_their_origin(
+    qtbot: QtBot, ctx: AppContext, store: Store, doctor: Session
+) -> None:
+    patient = patients.register_patient(
+        store, doctor, full_name="Nguyễn Thị Hoà", sex="female", cccd="001156012345"
+    )
+    clinical.record_event(store, doctor, patient_id=patient.id, body=Diagnosis(icd10="I10"))
+    parsed = parse_bundle(json.dumps(chart_bundle(rich_chart()), ensure_ascii=False))
+    report = import_bundle(store, doctor, parsed, password=STAFF_PASSWORD)
+    imported = len(report.event_ids)
+    tab = TimelineTab(logged_in(ctx, doctor), patient.id)
+    qtbot.addWidget(tab)
+    ctx.call(chart.open_chart, patient.id, on_done=tab.set_chart)
+    ctx.call(chart.facility_directory, on_done=tab.set_directory)
+    settle(qtbot, ctx)
+    items = [tab.kind_filter.itemText(i) for i in range(tab.kind_filter.count())]
+    assert items == [
+        f"Tất cả ({imported + 1})",
+        "chẩn đoán (1)",
+        f"hồ sơ từ cơ sở khác ({imported})",
+    ]
+    tab.kind_filter.setCurrentIndex(2)
+    model = tab.model
+    assert model.rowCount() == imported
+    row = next(
+        r
+        for r in range(model.rowCount())
+        if "J18.9" in model.data(model.index(r, SUMMARY), Qt.ItemDataRole.ToolTipRole)
+    )
+    summary = model.data(model.index(row, SUMMARY), Qt.ItemDataRole.ToolTipRole)
+    today = datetime.now(UTC).astimezone(VIETNAM_TZ).strftime("%d/%m/%Y")
+    assert summary.startswith("Chẩn đoán/bệnh: J18.9 — Viêm phổi — ")
+    assert f"Nguồn: Trung tâm Y tế khu vực Kim Bảng, nhập ngày {today} bởi Trần Thị Lan" in summary
+    assert summary.endswith("người ký tại nơi gửi: Trần Văn Minh")
+    assert model.data(model.index(row, KIND)) == "hồ sơ từ cơ sở khác"
+    assert model.data(model.index(row, STATUS)) == "đã nhập"
+    assert model.data(model.index(row, AUTHOR)) == "Trần Thị Lan"
+    color = model.data(model.index(row, SUMMARY), Qt.ItemDataRole.ForegroundRole)
+    assert color.color().name() == "#1d5f8a"
+    assert not model.flags(model.index(row, SUMMARY)) & Qt.ItemFlag.ItemIsEditable
+    i18n.set_language(i18n.ENGLISH)
+    qtbot.waitUntil(
+        lambda: (
+            "Source: Trung tâm Y tế khu vực Kim Bảng, imported"
+            in model.data(model.index(row, SUMMARY), Qt.ItemDataRole.ToolTipRole)
+        )
+    )
+    assert model.data(model.index(row, KIND)) == "record from another facility"
+    assert model.data(model.index(row, STATUS)) == "imported"

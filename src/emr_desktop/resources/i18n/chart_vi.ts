@@ -4,92 +4,92 @@
 <context>
     <name>ChartBanner</name>
     <message>
-        <location filename="../../ui/chart/banner.py" line="152"/>
+        <location filename="../../ui/chart/banner.py" line="158"/>
         <source>born {date}</source>
         <translation>sinh {date}</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/banner.py" line="154"/>
+        <location filename="../../ui/chart/banner.py" line="160"/>
         <source>MRN {mrn}</source>
         <translation>Mã BN {mrn}</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/banner.py" line="156"/>
+        <location filename="../../ui/chart/banner.py" line="162"/>
         <source>CCCD {number}</source>
         <translation>CCCD {number}</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/banner.py" line="166"/>
+        <location filename="../../ui/chart/banner.py" line="172"/>
         <source>Unidentified patient</source>
         <translation>Bệnh nhân chưa rõ danh tính</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/banner.py" line="168"/>
+        <location filename="../../ui/chart/banner.py" line="174"/>
         <source>Identity not yet verified</source>
         <translation>Chưa xác minh danh tính</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/banner.py" line="174"/>
+        <location filename="../../ui/chart/banner.py" line="180"/>
         <source>No health insurance (BHYT) card</source>
         <translation>Không có thẻ BHYT</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/banner.py" line="178"/>
+        <location filename="../../ui/chart/banner.py" line="184"/>
         <source>BHYT {number}</source>
         <translation>BHYT {number}</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/banner.py" line="181"/>
+        <location filename="../../ui/chart/banner.py" line="187"/>
         <source>expired on {date}</source>
         <translation>hết hạn ngày {date}</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/banner.py" line="184"/>
+        <location filename="../../ui/chart/banner.py" line="190"/>
         <source>valid only from {date}</source>
         <translation>chỉ có giá trị từ ngày {date}</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/banner.py" line="187"/>
+        <location filename="../../ui/chart/banner.py" line="193"/>
         <source>valid until {date}</source>
         <translation>có giá trị đến {date}</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/banner.py" line="189"/>
+        <location filename="../../ui/chart/banner.py" line="195"/>
         <source>validity not recorded</source>
         <translation>chưa ghi hạn thẻ</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/banner.py" line="196"/>
+        <location filename="../../ui/chart/banner.py" line="202"/>
         <source>No allergies recorded</source>
         <translation>Chưa ghi nhận dị ứng</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/banner.py" line="203"/>
+        <location filename="../../ui/chart/banner.py" line="209"/>
         <source>ALLERGIES: {list}</source>
         <translation>DỊ ỨNG: {list}</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/banner.py" line="209"/>
+        <location filename="../../ui/chart/banner.py" line="215"/>
         <source>No visit or stay in progress</source>
         <translation>Không có lượt khám/điều trị đang mở</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/banner.py" line="217"/>
+        <location filename="../../ui/chart/banner.py" line="223"/>
         <source>{department}, bed {bed}</source>
         <translation>{department}, giường {bed}</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/banner.py" line="222"/>
+        <location filename="../../ui/chart/banner.py" line="228"/>
         <source>since {time}</source>
         <translation>từ {time}</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/banner.py" line="228"/>
+        <location filename="../../ui/chart/banner.py" line="234"/>
         <source>The record you opened was merged into this chart.</source>
         <translation>Hồ sơ bạn mở đã được gộp vào hồ sơ này.</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/chart/banner.py" line="231"/>
+        <location filename="../../ui/chart/banner.py" line="237"/>
         <source>This chart includes %n merged record(s).</source>
         <translation>
             <numerusform>Hồ sơ này gồm cả %n hồ sơ đã gộp.</numerusform>
@@ -99,63 +99,63 @@
 <context>
     <name>ChartView</name>
     <message>
-        <location filename="../../ui/chart/view.py" line="130"/>
+        <location filename="../../ui/chart/view.py" line="137"/>
         <source>Timeline</source>
         <translation>Dòng thời gian</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="131"/>
+        <location filename="../../ui/chart/view.py" line="138"/>
         <source>Allergies &amp;&amp; problems</source>
         <translation>Dị ứng &amp;&amp; bệnh mạn tính</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="132"/>
+        <location filename="../../ui/chart/view.py" line="139"/>
         <source>Encounters</source>
         <translation>Lượt khám/điều trị</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="133"/>
+        <location filename="../../ui/chart/view.py" line="140"/>
         <source>Vital signs</source>
         <translation>Sinh hiệu</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="134"/>
+        <location filename="../../ui/chart/view.py" line="141"/>
         <source>Notes</source>
         <translation>Ghi chú</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="135"/>
+        <location filename="../../ui/chart/view.py" line="142"/>
         <source>Diagnoses</source>
         <translation>Chẩn đoán</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="136"/>
+        <location filename="../../ui/chart/view.py" line="143"/>
         <source>Orders &amp;&amp; results</source>
         <translation>Chỉ định &amp;&amp; kết quả</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="137"/>
+        <location filename="../../ui/chart/view.py" line="144"/>
         <source>Prescriptions</source>
         <translation>Đơn thuốc</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="138"/>
+        <location filename="../../ui/chart/view.py" line="145"/>
         <source>Medication orders</source>
         <translation>Y lệnh thuốc</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="139"/>
+        <location filename="../../ui/chart/view.py" line="146"/>
         <source>Documents</source>
         <translation>Tài liệu</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="144"/>
-        <location filename="../../ui/chart/view.py" line="154"/>
+        <location filename="../../ui/chart/view.py" line="152"/>
+        <location filename="../../ui/chart/view.py" line="162"/>
         <source>Loading chart…</source>
         <translation>Đang mở hồ sơ…</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="153"/>
+        <location filename="../../ui/chart/view.py" line="161"/>
         <source>Chart unavailable</source>
         <translation>Không mở được hồ sơ</translation>
     </message>
@@ -415,177 +415,198 @@
 <context>
     <name>Timeline</name>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="44"/>
+        <location filename="../../ui/chart/timeline.py" line="45"/>
         <source>T</source>
         <translation>T°</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="45"/>
+        <location filename="../../ui/chart/timeline.py" line="46"/>
         <source>P</source>
         <translation>M</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="46"/>
+        <location filename="../../ui/chart/timeline.py" line="47"/>
         <source>RR</source>
         <translation>NT</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="47"/>
+        <location filename="../../ui/chart/timeline.py" line="48"/>
         <source>SpO₂</source>
         <translation>SpO₂</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="48"/>
+        <location filename="../../ui/chart/timeline.py" line="49"/>
         <source>Wt</source>
         <translation>CN</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="49"/>
+        <location filename="../../ui/chart/timeline.py" line="50"/>
         <source>Ht</source>
         <translation>CC</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="50"/>
+        <location filename="../../ui/chart/timeline.py" line="51"/>
         <source>BG</source>
         <translation>ĐH</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="53"/>
+        <location filename="../../ui/chart/timeline.py" line="54"/>
         <source>given</source>
         <translation>đã dùng</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="54"/>
+        <location filename="../../ui/chart/timeline.py" line="55"/>
         <source>held</source>
         <translation>tạm hoãn</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="55"/>
+        <location filename="../../ui/chart/timeline.py" line="56"/>
         <source>refused</source>
         <translation>người bệnh từ chối</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="56"/>
+        <location filename="../../ui/chart/timeline.py" line="57"/>
         <source>missed</source>
         <translation>bỏ lỡ</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="59"/>
+        <location filename="../../ui/chart/timeline.py" line="60"/>
         <source>urgent</source>
         <translation>khẩn</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="60"/>
+        <location filename="../../ui/chart/timeline.py" line="61"/>
         <source>stat</source>
         <translation>cấp cứu</translation>
     </message>
     <message>
+        <location filename="../../ui/chart/timeline.py" line="66"/>
+        <source>record from another facility</source>
+        <extracomment>Records imported from another facility&apos;s FHIR Bundle: read-only, shown with their origin.</extracomment>
+        <translation>hồ sơ từ cơ sở khác</translation>
+    </message>
+    <message>
         <location filename="../../ui/chart/timeline.py" line="67"/>
+        <source>imported</source>
+        <translation>đã nhập</translation>
+    </message>
+    <message>
+        <location filename="../../ui/chart/timeline.py" line="73"/>
         <source>Time</source>
         <translation>Thời gian</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="68"/>
+        <location filename="../../ui/chart/timeline.py" line="74"/>
         <source>Entry</source>
         <translation>Loại ghi nhận</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="69"/>
+        <location filename="../../ui/chart/timeline.py" line="75"/>
         <source>Summary</source>
         <translation>Nội dung</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="70"/>
+        <location filename="../../ui/chart/timeline.py" line="76"/>
         <source>Status</source>
         <translation>Trạng thái</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="71"/>
+        <location filename="../../ui/chart/timeline.py" line="77"/>
         <source>Author</source>
         <translation>Người ghi</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="96"/>
+        <location filename="../../ui/chart/timeline.py" line="102"/>
         <source>BP</source>
         <translation>HA</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="111"/>
+        <location filename="../../ui/chart/timeline.py" line="117"/>
         <source>bed {code}</source>
         <translation>giường {code}</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="128"/>
+        <location filename="../../ui/chart/timeline.py" line="134"/>
         <source>(secondary)</source>
         <translation>(bệnh kèm theo)</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="170"/>
+        <location filename="../../ui/chart/timeline.py" line="184"/>
+        <source>Source: {source}, imported {date} by {user}</source>
+        <translation>Nguồn: {source}, nhập ngày {date} bởi {user}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/chart/timeline.py" line="188"/>
+        <source>signed there by {author}</source>
+        <translation>người ký tại nơi gửi: {author}</translation>
+    </message>
+    <message>
+        <location filename="../../ui/chart/timeline.py" line="200"/>
         <source>cured</source>
         <translation>khỏi</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="171"/>
+        <location filename="../../ui/chart/timeline.py" line="201"/>
         <source>improved</source>
         <translation>đỡ</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="172"/>
+        <location filename="../../ui/chart/timeline.py" line="202"/>
         <source>unchanged</source>
         <translation>không thay đổi</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="173"/>
+        <location filename="../../ui/chart/timeline.py" line="203"/>
         <source>worse</source>
         <translation>nặng hơn</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="174"/>
+        <location filename="../../ui/chart/timeline.py" line="204"/>
         <source>died in hospital</source>
         <translation>tử vong tại cơ sở KBCB</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="175"/>
+        <location filename="../../ui/chart/timeline.py" line="205"/>
         <source>grave prognosis, taken home</source>
         <translation>tiên lượng nặng xin về</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="176"/>
+        <location filename="../../ui/chart/timeline.py" line="206"/>
         <source>not determined</source>
         <translation>chưa xác định</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="177"/>
+        <location filename="../../ui/chart/timeline.py" line="207"/>
         <source>died outside hospital</source>
         <translation>tử vong ngoại viện</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="180"/>
+        <location filename="../../ui/chart/timeline.py" line="210"/>
         <source>discharged</source>
         <translation>ra viện</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="181"/>
+        <location filename="../../ui/chart/timeline.py" line="211"/>
         <source>transferred to another facility (medical reasons)</source>
         <translation>chuyển tuyến theo yêu cầu chuyên môn</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="182"/>
+        <location filename="../../ui/chart/timeline.py" line="212"/>
         <source>left without permission</source>
         <translation>trốn viện</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="183"/>
+        <location filename="../../ui/chart/timeline.py" line="213"/>
         <source>left at own request</source>
         <translation>xin ra viện</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="184"/>
+        <location filename="../../ui/chart/timeline.py" line="214"/>
         <source>transferred to another facility (at own request)</source>
         <translation>chuyển tuyến theo yêu cầu người bệnh</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="311"/>
+        <location filename="../../ui/chart/timeline.py" line="345"/>
         <source>{status} (amended)</source>
         <translation>{status} (đã đính chính)</translation>
     </message>
@@ -593,19 +614,19 @@
 <context>
     <name>TimelineTab</name>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="378"/>
+        <location filename="../../ui/chart/timeline.py" line="414"/>
         <source>&amp;Show:</source>
         <translation>&amp;Hiển thị:</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/chart/timeline.py" line="404"/>
+        <location filename="../../ui/chart/timeline.py" line="440"/>
         <source>All entries (%n)</source>
         <translation>
             <numerusform>Tất cả (%n)</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/chart/timeline.py" line="417"/>
+        <location filename="../../ui/chart/timeline.py" line="454"/>
         <source>%n entries shown</source>
         <translation>
             <numerusform>Đang hiển thị %n mục</numerusform>

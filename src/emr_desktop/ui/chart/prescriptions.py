@@ -2,6 +2,11 @@
 per drug with the quantity to dispense computed live, see the allergy and duplicate-drug
 warnings, and save the prescription (signed with the password, or as a draft).
 
+Each signed prescription shows where it stands with the national e-prescription system
+(waiting, sent, refused with the system's reasons, or a connection error with the time of
+the next try), read on the database worker; refusals are listed in a red banner above the
+tab, since they need the prescriber to act (correct the chart, then send again).
+
 An allergy warning is shown in red and must be acknowledged explicitly before the
 prescription is saved; the service refuses otherwise and audits the override. Warnings are
 worked out on the database worker from the store (the patient's allergies, the drugs already
@@ -23,6 +28,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    QTimer,
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (
@@ -43,8 +49,8 @@ from PySide6.QtWidgets import (
 from emr_desktop.core.catalog import DrugEntry, DrugRoute
 from emr_desktop.core.errors import AuthenticationError, ValidationError
 from emr_desktop.core.permissions import Permission
-from emr_desktop.core.records import DiagnosisRank
-from emr_desktop.services import catalogs, clinical, prescribing
+from emr_desktop.core.records import DiagnosisRank, PrescriptionSubmission, SubmissionStatus
+from emr_desktop.services import catalogs, clinical, eprescribing, prescribing
 from emr_desktop.services.chart import Chart, ChartEvent, FacilityDirectory
 from emr_desktop.services.prescribing import (
     AllergyMatch,
@@ -70,6 +76,10 @@ from emr_desktop.ui.labels import label, local_time
 _CONTEXT = "PrescriptionsTab"
 ALLERGY_COLOUR = "#b00020"
 DUPLICATE_COLOUR = "#a35200"
+REFUSED_COLOUR = ALLERGY_COLOUR
+RETRY_COLOUR = DUPLICATE_COLOUR
+#: How often the national status is read again while a prescription waits to be sent.
+NATIONAL_POLL_MS = 30_000
 SEARCH_LIMIT = 50
 DEFAULT_DAYS = 5
 DEFAULT_TIMES = 2
@@ -347,15 +357,50 @@ _RX_HEADERS = (
     QT_TRANSLATE_NOOP("PrescriptionsModel", "Drugs"),
     QT_TRANSLATE_NOOP("PrescriptionsModel", "Status"),
     QT_TRANSLATE_NOOP("PrescriptionsModel", "Doctor"),
+    QT_TRANSLATE_NOOP("PrescriptionsModel", "National e-prescription"),
 )
-RX_TIME, RX_DRUGS, RX_STATUS, RX_AUTHOR = range(len(_RX_HEADERS))
+RX_TIME, RX_DRUGS, RX_STATUS, RX_AUTHOR, RX_NATIONAL = range(len(_RX_HEADERS))
+
+
+def refusal_reasons(submission: PrescriptionSubmission) -> str:
+    """The national system's reasons for a refusal, on one line."""
+    reasons = [e.message or e.code for e in submission.errors if e.message or e.code]
+    return "; ".join(reasons) or (submission.answer or "")
+
+
+def national_status(submission: PrescriptionSubmission | None) -> str:
+    """Where a prescription stands with the national e-prescription system ("" if never
+    queued)."""
+    if submission is None:
+        return ""
+    translate = QCoreApplication.translate
+    if submission.status == SubmissionStatus.SENT:
+        return translate("PrescriptionsModel", "Sent to the national e-prescription system")
+    if submission.status == SubmissionStatus.REFUSED:
+        return translate("PrescriptionsModel", "Refused: {reasons}").format(
+            reasons=refusal_reasons(submission)
+        )
+    if submission.status == SubmissionStatus.FAILED:
+        return translate("PrescriptionsModel", "Connection error, will retry at {time}").format(
+            time=local_time(submission.next_attempt_at)
+        )
+    return translate("PrescriptionsModel", "Waiting to be sent")
 
 
 class PrescriptionsModel(EventTableModel):
-    """The chart's prescriptions, newest first."""
+    """The chart's prescriptions, newest first, with their national status."""
 
     CONTEXT = "PrescriptionsModel"
     HEADERS = _RX_HEADERS
+
+    def __init__(self) -> None:
+        super().__init__()
+        #: Prescription id → its submission to the national system.
+        self.national: dict[str, PrescriptionSubmission] = {}
+
+    def set_national(self, found: dict[str, PrescriptionSubmission]) -> None:
+        self.national = found
+        self._refresh()
 
     def cell(self, event: ChartEvent, body: dict[str, Any], column: int) -> str:
         if column == RX_TIME:
@@ -364,7 +409,17 @@ class PrescriptionsModel(EventTableModel):
             return ", ".join(str(item.get("drug_name", "")) for item in body.get("items", []))
         if column == RX_STATUS:
             return self.status(event)
+        if column == RX_NATIONAL:
+            return national_status(self.national.get(event.id))
         return self.author(event)
+
+    def colour(self, event: ChartEvent, body: dict[str, Any], column: int) -> str | None:
+        submission = self.national.get(event.id)
+        if column != RX_NATIONAL or submission is None:
+            return None
+        if submission.status == SubmissionStatus.REFUSED:
+            return REFUSED_COLOUR
+        return RETRY_COLOUR if submission.status == SubmissionStatus.FAILED else None
 
 
 class PrescriptionsTab(ClinicalTab):
@@ -531,10 +586,13 @@ class PrescriptionsTab(ClinicalTab):
         self.sign_button.setObjectName("sign_prescription")
         self.error_button = QPushButton()
         self.error_button.setObjectName("prescription_in_error")
+        self.resend_button = QPushButton()
+        self.resend_button.setObjectName("resend_prescription")
         self.print_button = PrintPrescriptionButton(ctx)
         actions = QHBoxLayout()
         actions.addWidget(self.sign_button)
         actions.addWidget(self.error_button)
+        actions.addWidget(self.resend_button)
         actions.addStretch(1)
         actions.addWidget(self.print_button)
         right = QWidget()
@@ -550,8 +608,23 @@ class PrescriptionsTab(ClinicalTab):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        # Refusals of the national e-prescription system: the prescriber must act on them.
+        self.national_warning = QLabel()
+        self.national_warning.setObjectName("eprescription_refusals")
+        self.national_warning.setWordWrap(True)
+        self.national_warning.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.national_warning.setStyleSheet(
+            f"color: {REFUSED_COLOUR}; font-weight: bold; border: 2px solid {REFUSED_COLOUR};"
+            " padding: 4px;"
+        )
+        self.national_warning.hide()
+        self._national_timer = QTimer(self)
+        self._national_timer.setInterval(NATIONAL_POLL_MS)
+        self._national_timer.timeout.connect(self.load_national)
+
         layout = QVBoxLayout(self)
         layout.addWidget(self.notice)
+        layout.addWidget(self.national_warning)
         layout.addWidget(splitter, 1)
 
         search_with_results(self.search, self.results)
@@ -573,6 +646,7 @@ class PrescriptionsTab(ClinicalTab):
         self.clear_button.clicked.connect(self.clear_prescription)
         self.sign_button.clicked.connect(self.sign_selected)
         self.error_button.clicked.connect(self.mark_selected_in_error)
+        self.resend_button.clicked.connect(self.resend_selected)
         self.signature.cancelled.connect(self._on_signature_cancelled)
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         i18n.watch_language(self, self.retranslate)
@@ -604,10 +678,12 @@ class PrescriptionsTab(ClinicalTab):
         self.clear_button.setText(self.tr("Clear"))
         self.sign_button.setText(self.tr("&Sign…"))
         self.error_button.setText(self.tr("Entered in &error…"))
+        self.resend_button.setText(self.tr("Send to the national system again"))
         self._fill_routes()
         self.results_model.retranslate()
         self.items_model.retranslate()
         self.model.retranslate()
+        self._show_national()
         self._show_permissions()
         self._show_item()
         self._show_review()
@@ -642,6 +718,7 @@ class PrescriptionsTab(ClinicalTab):
         self.model.set_events([e for e in chart.current_events() if e.kind == "prescription"])
         select_event(self.table, self.model, selected)
         self._show_actions()
+        self.load_national()
         self._show_diagnoses()
         if self.items_model.rowCount():
             self._review_items()
@@ -1032,8 +1109,83 @@ class PrescriptionsTab(ClinicalTab):
             event is not None and event.status == "draft" and self.may(Permission.PRESCRIPTION_SIGN)
         )
         self.error_button.setEnabled(event is not None and self.may(Permission.PRESCRIPTION_WRITE))
+        submission = self.model.national.get(event.id) if event is not None else None
+        self.resend_button.setVisible(self.may(Permission.EPRESCRIPTION_SEND))
+        self.resend_button.setEnabled(
+            submission is not None
+            and submission.status in (SubmissionStatus.REFUSED, SubmissionStatus.FAILED)
+        )
         self.print_button.set_prescription(self.patient_id, event.id if event is not None else None)
-        self.detail.setText(self._detail_text(self.model.body_at(row)) if row >= 0 else "")
+        detail = self._detail_text(self.model.body_at(row)) if row >= 0 else ""
+        if submission is not None:
+            detail += "\n" + self.tr("National e-prescription {code}: {status}").format(
+                code=submission.code, status=national_status(submission)
+            )
+        self.detail.setText(detail)
+
+    # ------------------------------------------------------------------ national status
+    def load_national(self) -> None:
+        """Read the signed prescriptions' national status (on the database worker)."""
+        events = [self.model.event_at(r) for r in range(self.model.rowCount())]
+        signed = [e.id for e in events if e.status == "signed"]
+        if not signed or self._ctx.session is None:
+            self._national_loaded({})
+            return
+        self._ctx.call(
+            eprescribing.statuses,
+            signed,
+            on_done=self._national_loaded,
+            key=f"prescriptions-national-{self.patient_id}",
+            owner=self,
+        )
+
+    def _national_loaded(self, found: dict[str, PrescriptionSubmission]) -> None:
+        self.model.set_national(found)
+        waiting = (SubmissionStatus.QUEUED, SubmissionStatus.FAILED)
+        if any(s.status in waiting for s in found.values()):
+            self._national_timer.start()
+        else:
+            self._national_timer.stop()
+        self._show_national()
+        self._show_actions()
+
+    def _show_national(self) -> None:
+        refused = [
+            (self.model.event_at(r), self.model.national[self.model.event_at(r).id])
+            for r in range(self.model.rowCount())
+            if self.model.event_at(r).id in self.model.national
+            and self.model.national[self.model.event_at(r).id].status == SubmissionStatus.REFUSED
+        ]
+        lines = [
+            self.tr(
+                "The national e-prescription system refused {count} prescription(s); correct "
+                "the chart, then send again:"
+            ).format(count=len(refused))
+        ]
+        lines += [
+            f"• {local_time(event.effective_time)} — {submission.code}: "
+            f"{refusal_reasons(submission)}"
+            for event, submission in refused
+        ]
+        self.national_warning.setText("\n".join(lines) if refused else "")
+        self.national_warning.setVisible(bool(refused))
+
+    def resend_selected(self) -> None:
+        """Queue the selected refused (or failing) prescription again."""
+        row = selected_row(self.table)
+        if row < 0:
+            return
+        self._ctx.call(
+            eprescribing.enqueue,
+            self.model.event_at(row).id,
+            on_done=lambda _s: self._queued_again(),
+            on_error=lambda error: show_error(self.save_error, i18n.error_text(error)),
+            owner=self,
+        )
+
+    def _queued_again(self) -> None:
+        self._ctx.inform(self.tr("Queued for the national e-prescription system."))
+        self.load_national()
 
     def _detail_text(self, body: dict[str, Any]) -> str:
         lines = [
@@ -1091,7 +1243,7 @@ class PrescriptionsTab(ClinicalTab):
             self._submit(requests, password)
         elif action == "sign":
             self._ctx.call(
-                clinical.sign_event,
+                eprescribing.sign_and_queue,
                 event_id,
                 password,
                 on_done=lambda _e: self._done(self.tr("Prescription signed.")),

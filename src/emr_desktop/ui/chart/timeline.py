@@ -8,6 +8,7 @@ list reversal, not 10,000 JSON parses.
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -60,6 +61,11 @@ _PRIORITIES: dict[str, object] = {
     "stat": QT_TRANSLATE_NOOP("Timeline", "stat"),
 }
 _FLAG_MARKS = {"high": "↑", "low": "↓", "abnormal": "*"}
+#: Records imported from another facility's FHIR Bundle: read-only, shown with their origin.
+EXTERNAL = "external_record"
+_EXTERNAL_KIND = QT_TRANSLATE_NOOP("Timeline", "record from another facility")
+_EXTERNAL_STATUS = QT_TRANSLATE_NOOP("Timeline", "imported")
+_EXTERNAL_COLOR = "#1d5f8a"
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -161,9 +167,33 @@ def event_summary(event: ChartEvent, directory: FacilityDirectory | None = None)
         text = _movement(body, directory)
     elif kind == "attachment":
         text = f"{body.get('title', '')} ({body.get('media_type', '')})"
+    elif kind == EXTERNAL:
+        text = f"{body.get('summary', '')} — {external_origin(event, directory)}"
     else:
         text = ""
     return " ".join(text.split())
+
+
+def external_origin(event: ChartEvent, directory: FacilityDirectory | None = None) -> str:
+    """Where an external record comes from: "Nguồn: <cơ sở>, nhập ngày … bởi …", with who
+    signed it at the source when the Bundle said."""
+    body = event.body
+    imported = body.get("imported_at")
+    day = local_time(datetime.fromisoformat(imported))[:10] if imported else ""
+    user = directory.staff_name(event.created_by) if directory is not None else ""
+    text = QCoreApplication.translate(
+        "Timeline", "Source: {source}, imported {date} by {user}"
+    ).format(source=body.get("source_name", ""), date=day, user=user)
+    if body.get("source_author"):
+        text += "; " + QCoreApplication.translate("Timeline", "signed there by {author}").format(
+            author=body["source_author"]
+        )
+    return text
+
+
+def kind_label(kind: str) -> str:
+    """The name of a kind of entry in the current language."""
+    return _tr(_EXTERNAL_KIND) if kind == EXTERNAL else label("event_kind", kind)
 
 
 _TREATMENT_RESULTS: dict[str, object] = {
@@ -302,11 +332,15 @@ class TimelineModel(QAbstractTableModel):
             if column == TIME:
                 return self._text(event)[0]
             if column == KIND:
-                return label("event_kind", event.kind)
+                return kind_label(event.kind)
             if column == SUMMARY:
                 return self._text(event)[1]
             if column == STATUS:
-                status = label("event_status", event.status)
+                status = (
+                    _tr(_EXTERNAL_STATUS)
+                    if event.kind == EXTERNAL
+                    else label("event_status", event.status)
+                )
                 if event.corrects:
                     return QCoreApplication.translate("Timeline", "{status} (amended)").format(
                         status=status
@@ -324,6 +358,8 @@ class TimelineModel(QAbstractTableModel):
             return font
         if role == Qt.ItemDataRole.ForegroundRole and column == STATUS and event.status == "draft":
             return QBrush(QColor("#a35200"))
+        if role == Qt.ItemDataRole.ForegroundRole and event.kind == EXTERNAL:
+            return QBrush(QColor(_EXTERNAL_COLOR))
         if role == EVENT_ID_ROLE:
             return event.id
         return None
@@ -402,9 +438,10 @@ class TimelineTab(QWidget):
         self.kind_filter.blockSignals(True)
         self.kind_filter.clear()
         self.kind_filter.addItem(self.tr("All entries (%n)", "", sum(counts.values())), "")
-        for kind in codes("event_kind"):
+        known = codes("event_kind")
+        for kind in [*known, *sorted(k for k in counts if k not in known)]:
             if counts[kind] or kind == wanted:
-                self.kind_filter.addItem(f"{label('event_kind', kind)} ({counts[kind]})", kind)
+                self.kind_filter.addItem(f"{kind_label(kind)} ({counts[kind]})", kind)
         self.kind_filter.setCurrentIndex(max(0, self.kind_filter.findData(wanted or "")))
         self.kind_filter.blockSignals(False)
         self._show_count()
