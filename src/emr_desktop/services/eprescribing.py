@@ -31,7 +31,6 @@ layers beside each other stay apart, DESIGN §2): the GUI and the CLI hand it to
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import uuid
 from collections.abc import Sequence
@@ -39,9 +38,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
-from urllib.parse import urlsplit
-
-import keyring.errors
 
 from emr_desktop.core.catalog import CatalogKind, DrugEntry, Icd10Entry
 from emr_desktop.core.codec import to_plain
@@ -70,7 +66,7 @@ from emr_desktop.core.records import (
 from emr_desktop.core.timeutil import utc_now
 from emr_desktop.services import catalogs, clinical
 from emr_desktop.services.auth import Session
-from emr_desktop.store.keys import KEYRING_SERVICE, check_keyring
+from emr_desktop.services.endpoints import MAX_SECRET_LENGTH, Endpoint
 from emr_desktop.store.rows import row_to_event, row_to_record
 from emr_desktop.store.schema import prescription_submission
 from emr_desktop.store.store import Store
@@ -78,14 +74,11 @@ from emr_desktop.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-MAX_URL_LENGTH = 2000
 MAX_FIELD_LENGTH = 200
-MAX_SECRET_LENGTH = 8192
 #: Kept text of an answer (the national system's sentences are short; a proxy's HTML is not).
 MAX_ANSWER_LENGTH = 2000
 #: Submission ids are UUID 5 of the prescription's event id in this namespace.
 _NAMESPACE = uuid.UUID("6f0c7c52-3d1e-5b7a-9f43-2b1f0e6a9d11")
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 _DUE = (SubmissionStatus.QUEUED, SubmissionStatus.FAILED)
 
 
@@ -150,38 +143,19 @@ class QueueCounts:
 # ------------------------------------------------------------------ settings
 
 
-def _meta_key(facility_id: str, name: str) -> str:
-    return f"eprescription:{facility_id}:{name}"
-
-
-def _keyring_user(store: Store, facility_id: str) -> str:
-    return f"eprescription-secret:{store.store_id}:{facility_id}"
-
-
-def _keyring_call(action: str, call: Any, *args: str) -> Any:
-    try:
-        return call(KEYRING_SERVICE, *args)
-    except keyring.errors.PasswordDeleteError:
-        return None  # there was none
-    except keyring.errors.KeyringError as exc:
-        raise KeyStoreError(
-            f"Kho khóa lỗi khi {action} mật khẩu đơn thuốc quốc gia: {exc}",
-            f"The keyring failed to {action} the e-prescription password: {exc}",
-        ) from exc
-
-
-def _load_secret(store: Store, facility_id: str) -> str | None:
-    backend = check_keyring()
-    value = _keyring_call("đọc", backend.get_password, _keyring_user(store, facility_id))
-    return str(value) if value else None
+PORTAL = Endpoint(
+    prefix="eprescription",
+    name_vi="hệ thống đơn thuốc quốc gia",
+    name_en="e-prescription system",
+    example="https://donthuocquocgia.vn",
+    carries_vi="Đơn thuốc chứa thông tin bệnh nhân,",
+    carries_en="Prescriptions hold patient data and",
+)
+_SETTINGS = ("url", "facility_link_code", "username", "configured_at")
 
 
 def _read(store: Store, facility_id: str) -> dict[str, str]:
-    values = store.read_meta()
-    names = ("url", "facility_link_code", "username", "configured_at")
-    return {
-        n: values[_meta_key(facility_id, n)] for n in names if values.get(_meta_key(facility_id, n))
-    }
+    return PORTAL.read(store, facility_id, _SETTINGS)
 
 
 def _settings(store: Store, facility_id: str) -> EPrescribingSettings:
@@ -191,48 +165,9 @@ def _settings(store: Store, facility_id: str) -> EPrescribingSettings:
         url=values.get("url"),
         facility_link_code=values.get("facility_link_code"),
         username=values.get("username"),
-        has_secret="url" in values and _load_secret(store, facility_id) is not None,
+        has_secret="url" in values and PORTAL.load_secret(store, facility_id) is not None,
         configured_at=datetime.fromisoformat(configured_at) if configured_at else None,
     )
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_url(url: str) -> str:
-    url = url.strip().rstrip("/")
-    parts = urlsplit(url)
-    if len(url) > MAX_URL_LENGTH or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError(
-            "url",
-            "format",
-            "Địa chỉ hệ thống đơn thuốc quốc gia phải là một URL https://… "
-            f"(đã nhập {url[:100]!r})",
-            f"The e-prescription system's address must be an https://… URL (got {url[:100]!r})",
-        )
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise ValidationError(
-            "url",
-            "format",
-            "Địa chỉ không được chứa tên đăng nhập, mật khẩu, '?' hay '#'",
-            "The address may not hold a user name, password, '?' or '#'",
-        )
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ValidationError(
-            "url",
-            "tls",
-            "Đơn thuốc chứa thông tin bệnh nhân, phải được mã hóa khi truyền: dùng https://; "
-            "http:// chỉ được phép với máy chủ trên chính máy này",
-            "Prescriptions hold patient data and must be encrypted in transit: use https://; "
-            "http:// is allowed only for a server on this very PC",
-        )
-    return url
 
 
 def _check_text(value: str | None, field: str, vi: str, en: str) -> str:
@@ -275,7 +210,7 @@ def set_eprescribing(
     session.require(Permission.USER_MANAGE)
     facility_id = session.facility_id
     values = {
-        "url": _check_url(url),
+        "url": PORTAL.check_url(url),
         "facility_link_code": _check_text(
             facility_link_code,
             "facility_link_code",
@@ -292,9 +227,8 @@ def set_eprescribing(
                 "Mật khẩu không được chứa ký tự điều khiển (tối đa 8192 ký tự)",
                 "The password may not hold control characters (8192 characters at most)",
             )
-        backend = check_keyring()
-        _keyring_call("lưu", backend.set_password, _keyring_user(store, facility_id), secret)
-    elif _load_secret(store, facility_id) is None:
+        PORTAL.save_secret(store, facility_id, secret)
+    elif PORTAL.load_secret(store, facility_id) is None:
         raise ValidationError(
             "secret",
             "required",
@@ -307,12 +241,7 @@ def set_eprescribing(
     if secret:
         changed.append("secret")
     with store.unit_of_work(user_id=session.user_id) as uow:
-        for name, value in values.items():
-            uow.conn.exec_driver_sql(
-                "INSERT INTO meta(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (_meta_key(facility_id, name), value),
-            )
+        PORTAL.write(uow, facility_id, values)
         uow.audit(
             "eprescription.settings",
             target_kind="facility",
@@ -328,14 +257,9 @@ def clear_eprescribing(store: Store, session: Session) -> None:
     Submissions already queued here stay queued until e-prescribing is set up again."""
     session.require(Permission.USER_MANAGE)
     facility_id = session.facility_id
-    backend = check_keyring()
-    _keyring_call("xóa", backend.delete_password, _keyring_user(store, facility_id))
-    names = ("url", "facility_link_code", "username", "configured_at")
+    PORTAL.delete_secret(store, facility_id)
     with store.unit_of_work(user_id=session.user_id) as uow:
-        uow.conn.exec_driver_sql(
-            "DELETE FROM meta WHERE key IN (?, ?, ?, ?)",
-            tuple(_meta_key(facility_id, n) for n in names),
-        )
+        PORTAL.forget(uow, facility_id, _SETTINGS)
         uow.audit("eprescription.cleared", target_kind="facility", target_id=facility_id)
         uow.commit()
 
@@ -349,7 +273,7 @@ def portal_connection(store: Store) -> PortalConnection | None:
     values = _read(store, facility_id)
     if "url" not in values:
         return None
-    secret = _load_secret(store, facility_id)
+    secret = PORTAL.load_secret(store, facility_id)
     if secret is None:
         raise KeyStoreError(
             "Không tìm thấy mật khẩu hệ thống đơn thuốc quốc gia trong kho khóa của máy này; "

@@ -11,27 +11,19 @@ DICOMweb client (`pacs_client_args`), on the GUI's worker thread or from `emr-ad
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urlsplit
-
-import keyring.errors
 
 from emr_desktop.core.errors import KeyStoreError, ValidationError
 from emr_desktop.core.permissions import Permission, allows
 from emr_desktop.services.auth import Session
-from emr_desktop.store.keys import KEYRING_SERVICE, check_keyring
+from emr_desktop.services.endpoints import MAX_SECRET_LENGTH, Endpoint
 from emr_desktop.store.store import Store
 
 AuthKind = Literal["none", "basic", "bearer"]
 AUTH_KINDS: tuple[AuthKind, ...] = ("none", "basic", "bearer")
-MAX_URL_LENGTH = 2000
 MAX_USERNAME_LENGTH = 200
-MAX_SECRET_LENGTH = 8192
-
-_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
 
 @dataclass(frozen=True)
@@ -54,99 +46,24 @@ class PacsSettings:
 # ------------------------------------------------------------------ where things are kept
 
 
-def _meta_key(facility_id: str, name: str) -> str:
-    return f"pacs:{facility_id}:{name}"
-
-
-def _keyring_user(store: Store, facility_id: str) -> str:
-    return f"pacs-secret:{store.store_id}:{facility_id}"
-
-
-def _load_secret(store: Store, facility_id: str) -> str | None:
-    backend = check_keyring()
-    try:
-        return backend.get_password(KEYRING_SERVICE, _keyring_user(store, facility_id)) or None
-    except keyring.errors.KeyringError as exc:
-        raise KeyStoreError(
-            f"Không đọc được kho khóa: {exc}", f"Could not read the keyring: {exc}"
-        ) from exc
-
-
-def _save_secret(store: Store, facility_id: str, secret: str) -> None:
-    backend = check_keyring()
-    try:
-        backend.set_password(KEYRING_SERVICE, _keyring_user(store, facility_id), secret)
-    except keyring.errors.KeyringError as exc:
-        raise KeyStoreError(
-            f"Không lưu được mật khẩu PACS vào kho khóa: {exc}",
-            f"Could not save the PACS password in the keyring: {exc}",
-        ) from exc
-
-
-def _delete_secret(store: Store, facility_id: str) -> None:
-    backend = check_keyring()
-    try:
-        backend.delete_password(KEYRING_SERVICE, _keyring_user(store, facility_id))
-    except keyring.errors.PasswordDeleteError:
-        pass  # there was none
-    except keyring.errors.KeyringError as exc:
-        raise KeyStoreError(
-            f"Không xóa được mật khẩu PACS khỏi kho khóa: {exc}",
-            f"Could not remove the PACS password from the keyring: {exc}",
-        ) from exc
+PACS = Endpoint(
+    prefix="pacs",
+    name_vi="PACS",
+    name_en="PACS",
+    example="https://pacs.benhvien.vn/dicom-web",
+    carries_vi="Ảnh và thông tin bệnh nhân",
+    carries_en="Images and patient data",
+)
+_SETTINGS = ("url", "auth", "username")
 
 
 def _read(store: Store, facility_id: str) -> tuple[str | None, AuthKind, str | None]:
-    values = store.read_meta()
-    url = values.get(_meta_key(facility_id, "url")) or None
-    auth = values.get(_meta_key(facility_id, "auth"), "none")
-    username = values.get(_meta_key(facility_id, "username")) or None
-    return url, (auth if auth in AUTH_KINDS else "none"), username
+    values = PACS.read(store, facility_id, _SETTINGS)
+    auth = values.get("auth", "none")
+    return values.get("url"), (auth if auth in AUTH_KINDS else "none"), values.get("username")
 
 
 # ------------------------------------------------------------------ checks
-
-
-def _check_url(url: str) -> str:
-    url = url.strip().rstrip("/")
-    parts = urlsplit(url)
-    if len(url) > MAX_URL_LENGTH or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationError(
-            "url",
-            "format",
-            f"Địa chỉ PACS phải là một URL https://…, ví dụ https://pacs.benhvien.vn/dicom-web "
-            f"(đã nhập {url[:100]!r})",
-            f"The PACS address must be an https://… URL, e.g. https://pacs.hospital.vn/dicom-web "
-            f"(got {url[:100]!r})",
-        )
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise ValidationError(
-            "url",
-            "format",
-            "Địa chỉ PACS không được chứa tên đăng nhập, mật khẩu, '?' hay '#'; "
-            "nhập tên đăng nhập và mật khẩu riêng",
-            "The PACS address may not hold a user name, password, '?' or '#'; "
-            "give the user name and password separately",
-        )
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        raise ValidationError(
-            "url",
-            "tls",
-            "Ảnh và thông tin bệnh nhân phải được mã hóa khi truyền: dùng https:// (đặt PACS "
-            "sau một máy chủ TLS); http:// chỉ được phép với PACS trên chính máy này",
-            "Images and patient data must be encrypted in transit: use https:// (put the PACS "
-            "behind a TLS server); http:// is allowed only for a PACS on this very PC",
-        )
-    return url
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _check_auth(auth: str) -> AuthKind:
@@ -207,7 +124,7 @@ def pacs_settings(store: Store, session: Session) -> PacsSettings:
     if not allows(session.role, Permission.USER_MANAGE):
         session.require(Permission.CHART_READ)
     url, auth, username = _read(store, session.facility_id)
-    has_secret = auth != "none" and _load_secret(store, session.facility_id) is not None
+    has_secret = auth != "none" and PACS.load_secret(store, session.facility_id) is not None
     return PacsSettings(url=url, auth=auth, username=username, has_secret=has_secret)
 
 
@@ -228,7 +145,7 @@ def set_pacs(
     without the address or the secret.
     """
     session.require(Permission.USER_MANAGE)
-    clean_url = _check_url(url)
+    clean_url = PACS.check_url(url)
     kind = _check_auth(auth)
     facility_id = session.facility_id
     old_url, old_auth, old_username = _read(store, facility_id)
@@ -237,7 +154,7 @@ def set_pacs(
         new_secret = None
     elif secret:
         new_secret = _check_secret(secret, kind)
-    elif kind == old_auth and _load_secret(store, facility_id) is not None:
+    elif kind == old_auth and PACS.load_secret(store, facility_id) is not None:
         new_secret = None  # keep the one in the keyring
     else:
         what_vi, what_en = ("mật khẩu", "password") if kind == "basic" else ("mã truy cập", "token")
@@ -250,9 +167,9 @@ def set_pacs(
 
     # The keyring first: if it cannot hold the secret, nothing has changed.
     if kind == "none":
-        _delete_secret(store, facility_id)
+        PACS.delete_secret(store, facility_id)
     elif new_secret is not None:
-        _save_secret(store, facility_id, new_secret)
+        PACS.save_secret(store, facility_id, new_secret)
 
     changed = [
         name
@@ -267,12 +184,7 @@ def set_pacs(
         changed.append("secret")
     values = {"url": clean_url, "auth": kind, "username": clean_username or ""}
     with store.unit_of_work(user_id=session.user_id) as uow:
-        for name, value in values.items():
-            uow.conn.exec_driver_sql(
-                "INSERT INTO meta(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (_meta_key(facility_id, name), value),
-            )
+        PACS.write(uow, facility_id, values)
         uow.audit(
             "pacs.settings",
             target_kind="facility",
@@ -292,12 +204,9 @@ def clear_pacs(store: Store, session: Session) -> None:
     """Forget this PC's PACS for the user's facility, secret included (`USER_MANAGE`)."""
     session.require(Permission.USER_MANAGE)
     facility_id = session.facility_id
-    _delete_secret(store, facility_id)
+    PACS.delete_secret(store, facility_id)
     with store.unit_of_work(user_id=session.user_id) as uow:
-        uow.conn.exec_driver_sql(
-            "DELETE FROM meta WHERE key IN (?, ?, ?)",
-            tuple(_meta_key(facility_id, name) for name in ("url", "auth", "username")),
-        )
+        PACS.forget(uow, facility_id, _SETTINGS)
         uow.audit("pacs.cleared", target_kind="facility", target_id=facility_id)
         uow.commit()
 
@@ -322,7 +231,7 @@ def pacs_client_args(store: Store, session: Session) -> dict[str, Any]:
     args: dict[str, Any] = {"base_url": url}
     if auth == "none":
         return args
-    secret = _load_secret(store, facility_id)
+    secret = PACS.load_secret(store, facility_id)
     if secret is None:
         raise KeyStoreError(
             "Không tìm thấy mật khẩu PACS trong kho khóa của máy này; quản trị viên cần "
