@@ -10,7 +10,6 @@ import html
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, QItemSelection, Qt
@@ -35,7 +34,7 @@ from emr_desktop.core.permissions import Permission
 from emr_desktop.core.records import MedicationOrder
 from emr_desktop.core.schedule import all_doses, last_day
 from emr_desktop.core.timeutil import VIETNAM_TZ, utc_now
-from emr_desktop.services import catalogs, nursing, prescribing
+from emr_desktop.services import nursing
 from emr_desktop.services.chart import Chart, ChartEvent, FacilityDirectory
 from emr_desktop.services.prescribing import AllergyMatch, format_amount
 from emr_desktop.ui import i18n
@@ -52,8 +51,8 @@ from emr_desktop.ui.chart.notes import (
 )
 from emr_desktop.ui.chart.prescriptions import (
     ROUTES,
-    SEARCH_LIMIT,
     DrugResultsModel,
+    DrugSearch,
     parse_dose,
     route_name,
 )
@@ -210,8 +209,6 @@ class MedicationOrdersTab(ClinicalTab):
         #: What the signature panel confirms: ("order", "") or ("stop", order id).
         self._pending: tuple[str, str] | None = None
         self._drug: DrugEntry | None = None
-        #: Allergies recorded on the chart that concern the drugs found, by drug code.
-        self._allergies: dict[str, AllergyMatch] = {}
         #: The allergy concerning the chosen drug: said in red beside it.
         self._allergy: AllergyMatch | None = None
 
@@ -336,7 +333,9 @@ class MedicationOrdersTab(ClinicalTab):
         layout.addWidget(splitter, 1)
 
         search_with_results(self.search, self.results)
-        self.search.textChanged.connect(self._on_search_changed)
+        self.drug_search = DrugSearch(
+            self, self.search, self.results_model, self.results, "medorder-drug-search"
+        )
         self.search.returnPressed.connect(self._choose_current_result)
         self.results.doubleClicked.connect(lambda index: self.choose_drug(index.row()))
         self.frequency.currentIndexChanged.connect(self._on_frequency_changed)
@@ -477,28 +476,6 @@ class MedicationOrdersTab(ClinicalTab):
         self.model.set_directory(directory)
 
     # ------------------------------------------------------------------ drug search
-    def _on_search_changed(self, text: str) -> None:
-        if not text.strip():
-            self.results_model.set_drugs([], set())
-            return
-        self._ctx.call(
-            catalogs.search_drugs,
-            text,
-            limit=SEARCH_LIMIT,
-            key=f"medorder-drug-search-{id(self)}",
-            on_done=partial(self._show_results, text),
-        )
-
-    def _show_results(self, query: str, found: list[DrugEntry]) -> None:
-        if query != self.search.text():
-            return
-        allergies = self.chart.allergies if self.chart is not None else ()
-        matches = prescribing.allergy_matches(found, allergies, {d.code: d for d in found})
-        self._allergies = {m.drug_code: m for m in matches}
-        self.results_model.set_drugs(found, set(self._allergies))
-        if found:
-            self.results.selectRow(0)
-
     def _choose_current_result(self) -> None:
         row = selected_row(self.results)
         if row < 0 and self.results_model.rowCount():
@@ -512,7 +489,7 @@ class MedicationOrdersTab(ClinicalTab):
             return
         drug = self.results_model.drug_at(row)
         self._drug = drug
-        self._allergy = self._allergies.get(drug.code)
+        self._allergy = self.drug_search.allergies.get(drug.code)
         self.unit.setText(drug.unit)
         self.route.setCurrentIndex(max(0, self.route.findData(drug.route.value)))
         self.search.clear()

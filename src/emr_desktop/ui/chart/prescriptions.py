@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -285,6 +286,55 @@ class DrugResultsModel(_TableModel):
 
     def colour(self, value: Any) -> str | None:
         return ALLERGY_COLOUR if value.code in self._allergic else None
+
+
+class DrugSearch:
+    """A drug search box and its results: the catalogue is searched on the database worker as
+    the prescriber types, and the drugs the chart's allergies concern are marked in red.
+
+    `allergies` holds, by drug code, the allergy concerning each drug found (for the tab to
+    warn when one is chosen).
+    """
+
+    def __init__(
+        self,
+        tab: ClinicalTab,
+        edit: QLineEdit,
+        model: DrugResultsModel,
+        table: QTableView,
+        key: str,
+    ) -> None:
+        self._tab = tab
+        self._edit = edit
+        self.model = model
+        self._table = table
+        self._key = f"{key}-{id(tab)}"
+        self.allergies: dict[str, AllergyMatch] = {}
+        edit.textChanged.connect(self._search)
+
+    def _search(self, text: str) -> None:
+        if not text.strip():
+            self.allergies = {}
+            self.model.set_drugs([], set())
+            return
+        self._tab._ctx.call(
+            catalogs.search_drugs,
+            text,
+            limit=SEARCH_LIMIT,
+            key=self._key,
+            on_done=partial(self._show, text),
+        )
+
+    def _show(self, query: str, found: list[DrugEntry]) -> None:
+        if query != self._edit.text():
+            return  # the prescriber typed on meanwhile: a newer search is coming
+        chart = self._tab.chart
+        allergies = chart.allergies if chart is not None else ()
+        matches = prescribing.allergy_matches(found, allergies, {d.code: d for d in found})
+        self.allergies = {m.drug_code: m for m in matches}
+        self.model.set_drugs(found, set(self.allergies))
+        if found:
+            self._table.selectRow(0)
 
 
 IT_DRUG, IT_DOSAGE, IT_DAYS, IT_QUANTITY = range(4)
@@ -628,7 +678,9 @@ class PrescriptionsTab(ClinicalTab):
         layout.addWidget(splitter, 1)
 
         search_with_results(self.search, self.results)
-        self.search.textChanged.connect(self._on_search_changed)
+        self.drug_search = DrugSearch(
+            self, self.search, self.results_model, self.results, "drug-search"
+        )
         self.search.returnPressed.connect(self._add_current_result)
         self.results.activated.connect(lambda index: self.add_drug(index.row()))
         self.results.doubleClicked.connect(lambda index: self.add_drug(index.row()))
@@ -753,27 +805,6 @@ class PrescriptionsTab(ClinicalTab):
         )
 
     # ------------------------------------------------------------------ drug search
-    def _on_search_changed(self, text: str) -> None:
-        if not text.strip():
-            self.results_model.set_drugs([], set())
-            return
-        self._ctx.call(
-            catalogs.search_drugs,
-            text,
-            limit=SEARCH_LIMIT,
-            key=f"drug-search-{id(self)}",
-            on_done=partial(self._show_results, text),
-        )
-
-    def _show_results(self, query: str, found: list[DrugEntry]) -> None:
-        if query != self.search.text():
-            return
-        allergies = self.chart.allergies if self.chart is not None else ()
-        matches = prescribing.allergy_matches(found, allergies, {d.code: d for d in found})
-        self.results_model.set_drugs(found, {m.drug_code for m in matches})
-        if found:
-            self.results.selectRow(0)
-
     def _add_current_result(self) -> None:
         row = selected_row(self.results)
         if row < 0 and self.results_model.rowCount():
