@@ -6,6 +6,9 @@ turn it into a dialog or a stderr line in exactly one place each.
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import TypeVar
+
 
 class EmrError(Exception):
     """Base of every error the program raises on purpose."""
@@ -77,3 +80,24 @@ class SyncError(EmrError):
     """Talking to the central server failed."""
 
     code = "sync"
+
+
+_Choice = TypeVar("_Choice", bound=StrEnum)
+
+
+def parse_choice(
+    choices: type[_Choice], value: str, field: str, what_vi: str, what_en: str
+) -> _Choice:
+    """`value` as a member of `choices`, or a ValidationError (rule "choice") on `field`
+    naming what was asked for (`what_vi`, `what_en`: "loại giấy tờ", "document kind") and
+    listing what may be chosen."""
+    try:
+        return choices(value)
+    except ValueError:
+        listed = ", ".join(c.value for c in choices)
+        raise ValidationError(
+            field,
+            "choice",
+            f"{what_vi.capitalize()} {value!r} không có; chọn một trong: {listed}",
+            f"No {what_en} {value!r}; choose one of: {listed}",
+        ) from None

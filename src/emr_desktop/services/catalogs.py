@@ -21,7 +21,7 @@ from emr_desktop.core.catalog import (
     ProcedureEntry,
 )
 from emr_desktop.core.codec import from_plain, to_plain
-from emr_desktop.core.errors import ValidationError
+from emr_desktop.core.errors import ValidationError, parse_choice
 from emr_desktop.core.permissions import Permission
 from emr_desktop.core.records import AbnormalFlag, OrderCategory, Patient
 from emr_desktop.core.text import fold, fold_tokens
@@ -40,16 +40,7 @@ _ENTRY_TYPES: dict[CatalogKind, type] = {
 
 
 def _kind(value: str) -> CatalogKind:
-    try:
-        return CatalogKind(value)
-    except ValueError:
-        listed = ", ".join(k.value for k in CatalogKind)
-        raise ValidationError(
-            "kind",
-            "choice",
-            f"Loại danh mục {value!r} không có; chọn: {listed}",
-            f"No catalogue kind {value!r}; choose: {listed}",
-        ) from None
+    return parse_choice(CatalogKind, value, "kind", "loại danh mục", "catalogue kind")
 
 
 def import_catalog(store: Store, session: Session, kind: str, path: Path) -> int:

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from emr_desktop.core.catalog import CatalogKind
 from emr_desktop.core.documents import ChartExtract, DocumentKind, Letterhead
-from emr_desktop.core.errors import ValidationError
+from emr_desktop.core.errors import ValidationError, parse_choice
 from emr_desktop.core.permissions import Permission, allows
 from emr_desktop.core.records import (
     Allergy,
@@ -165,16 +165,7 @@ def update_letterhead(
 
 
 def _kind(kind: DocumentKind | str) -> DocumentKind:
-    try:
-        return DocumentKind(kind)
-    except ValueError:
-        choices = ", ".join(k.value for k in DocumentKind)
-        raise ValidationError(
-            "kind",
-            "choice",
-            f"Loại giấy tờ {kind!r} không có; chọn một trong: {choices}",
-            f"No document kind {kind!r}; choose one of: {choices}",
-        ) from None
+    return parse_choice(DocumentKind, kind, "kind", "loại giấy tờ", "document kind")
 
 
 def _audit_document(
