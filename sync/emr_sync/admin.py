@@ -174,11 +174,19 @@ def make_enroll_code(
     return {"code": shown, "facility": row.code, "expires_at": expires.isoformat()}
 
 
-def enroll(engine: Engine, *, code: str, device_id: str, device_name: str) -> dict[str, Any]:
+def enroll(
+    engine: Engine, *, code: str, device_id: str, device_name: str, replace: bool = False
+) -> dict[str, Any]:
     """Use a one-time code to enroll a device; returns the `/v1/enroll` answer.
 
-    A device id enrolled before in the same facility (a PC whose keyring was wiped) gets a
-    new credential and keeps its number; the old credential stops working.
+    A device id the server knows already is enrolled again only with `replace` (the disk of
+    an enrolled PC moved to a new PC, or a PC whose keyring was wiped): it keeps its number
+    and facility, gets a new credential, and the old credential stops working (a revoked
+    device is re-admitted: its replacement is deliberate). Without `replace` it is refused
+    and the code stays unused, because the usual way to get there by mistake is a disk
+    cloned from an enrolled PC: the copy would take over that PC's identity and the two
+    would never see each other's changes (a PC is never sent its own ops). `replace` for a
+    device the server does not know is refused too: there is nothing to replace.
     """
     secret = secrets.token_urlsafe(32)
     credential_hash = _sha256(secret)
@@ -215,15 +223,8 @@ def enroll(engine: Engine, *, code: str, device_id: str, device_name: str) -> di
         )
         fac = conn.execute(select(facility).where(facility.c.id == row.facility_id)).one()
         existing = conn.execute(select(device).where(device.c.id == device_id)).first()
+        _check_replacement(existing, fac.id, replace)
         if existing is not None:
-            if existing.facility_id != fac.id:
-                raise ApiError(
-                    409,
-                    "device_other_facility",
-                    "Thiết bị này đã đăng ký với cơ sở khác",
-                    "This device is enrolled with another facility",
-                    field="device_id",
-                )
             number = int(existing.device_number)
             conn.execute(
                 device.update()
@@ -261,7 +262,13 @@ def enroll(engine: Engine, *, code: str, device_id: str, device_name: str) -> di
                     enrolled_at=now,
                 )
             )
-    log.info("device %s enrolled in facility %s as number %d", device_id, fac.code, number)
+    log.info(
+        "device %s %s in facility %s as number %d",
+        device_id,
+        "re-enrolled (replacement)" if replace else "enrolled",
+        fac.code,
+        number,
+    )
     return {
         "device_id": device_id,
         "device_number": number,
@@ -270,6 +277,45 @@ def enroll(engine: Engine, *, code: str, device_id: str, device_name: str) -> di
         "facility_name": fac.name,
         "credential": f"{device_id}.{secret}",
     }
+
+
+def _check_replacement(existing: Any, facility_id: str, replace: bool) -> None:
+    """Refuse an enrollment that would take over, or claim to replace, the wrong device."""
+    if existing is not None and existing.facility_id != facility_id:
+        raise ApiError(
+            409,
+            "device_other_facility",
+            "Thiết bị này đã đăng ký với cơ sở khác",
+            "This device is enrolled with another facility",
+            field="device_id",
+        )
+    if existing is not None and not replace:
+        number = int(existing.device_number)
+        raise ApiError(
+            409,
+            "device_already_enrolled",
+            f"Máy này đã được đăng ký với máy chủ (máy số {number}). Nếu ổ đĩa của máy cũ "
+            "được chuyển sang máy này, hoặc kho khóa của máy bị xóa, đăng ký lại với tùy "
+            "chọn thay thế (--replace): máy cũ sẽ không đồng bộ được nữa. Nếu ổ đĩa được sao "
+            "chép từ một máy đang dùng, đừng thay thế: khởi tạo kho dữ liệu mới. Mã đăng ký "
+            "chưa bị dùng.",
+            f"This PC is already enrolled with the server (device {number}). If the old "
+            "PC's disk was moved to this PC, or its keyring was wiped, enroll again as a "
+            "replacement (--replace): the old PC will no longer sync. If the disk was copied "
+            "from a PC in use, do not replace it: initialise a new store. The code is still "
+            "unused.",
+            field="device_id",
+        )
+    if existing is None and replace:
+        raise ApiError(
+            409,
+            "device_not_enrolled",
+            "Máy chủ không có thiết bị này nên không có gì để thay thế; đăng ký không có "
+            "--replace. Mã đăng ký chưa bị dùng.",
+            "The server has no such device, so there is nothing to replace; enroll without "
+            "--replace. The code is still unused.",
+            field="replace",
+        )
 
 
 def authenticate(engine: Engine, credential: str) -> DeviceIdentity:

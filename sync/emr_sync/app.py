@@ -32,7 +32,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from emr_desktop.core.errors import EmrError
 from emr_desktop.core.wire import PROTOCOL_VERSION, SUPPORTED_PROTOCOLS, Op
-from emr_sync import admin, attachments, ingest, patients
+from emr_sync import admin, attachments, ingest, patients, versions
 from emr_sync.db import op_log, open_database, read_transaction
 from emr_sync.errors import ApiError
 from emr_sync.settings import Settings
@@ -55,6 +55,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Outermost: a PC older than the minimum is refused before anything else is done.
+    app.add_middleware(versions.ClientVersionGate, minimum=settings.minimum_client)
     _install_error_handlers(app)
 
     @app.get("/v1/health")
@@ -63,6 +65,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             "status": "ok",
             "protocols": sorted(SUPPORTED_PROTOCOLS),
             "server_time_ms": ingest.wall_ms(),
+            "min_client_version": settings.min_client_version or None,
         }
 
     @app.post("/v1/enroll")
@@ -80,8 +83,16 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             raise _invalid("device_id", "Mã thiết bị không hợp lệ", "Invalid device id")
         if len(device_name) > _MAX_NAME:
             raise _invalid("device_name", "Tên thiết bị quá dài", "The device name is too long")
+        replace = body.get("replace", False)
+        if not isinstance(replace, bool):
+            raise _invalid("replace", "Phải là true hoặc false", "Must be true or false")
         return await run_in_threadpool(
-            admin.enroll, engine, code=code, device_id=device_id, device_name=device_name
+            admin.enroll,
+            engine,
+            code=code,
+            device_id=device_id,
+            device_name=device_name,
+            replace=replace,
         )
 
     @app.post("/v1/push")

@@ -5,9 +5,12 @@
     emr-sync-server user add bs.an --facility 70001 --role doctor --full-name "Nguyễn Văn An"
     emr-sync-server enroll-code --facility 70001
     emr-sync-server devices list | devices revoke ID | status
+    emr-sync-server migrate            # bring the schema to this version's (also done by serve)
 
 Every command takes --data-dir / --database-url (or EMR_SYNC_DATA_DIR /
-EMR_SYNC_DATABASE_URL) and --json. Errors go to stderr in Vietnamese and English.
+EMR_SYNC_DATABASE_URL) and --json. `serve --min-client-version` (or
+EMR_SYNC_MIN_CLIENT_VERSION) refuses PCs older than that version (`emr_sync.versions`).
+Errors go to stderr in Vietnamese and English.
 """
 
 from __future__ import annotations
@@ -22,9 +25,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from emr_desktop import __version__
 from emr_desktop.core.errors import EmrError
 from emr_sync import admin
 from emr_sync.db import open_database
@@ -33,6 +37,7 @@ from emr_sync.settings import DEFAULT_PORT, Settings
 
 DATA_DIR_ENV = "EMR_SYNC_DATA_DIR"
 DATABASE_URL_ENV = "EMR_SYNC_DATABASE_URL"
+MIN_CLIENT_VERSION_ENV = "EMR_SYNC_MIN_CLIENT_VERSION"
 PASSWORD_ENV = "EMR_NEW_PASSWORD"  # noqa: S105 - the name of a variable
 
 
@@ -45,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="emr-sync-server", description="EMR Desktop central sync server"
     )
+    parser.add_argument("--version", action="version", version=f"emr-sync-server {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", parents=[common], help="run the HTTP server")
@@ -52,6 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=DEFAULT_PORT)
     serve.add_argument("--certfile", type=Path, help="TLS certificate (PEM)")
     serve.add_argument("--keyfile", type=Path, help="TLS private key (PEM)")
+    serve.add_argument(
+        "--min-client-version",
+        help=f"phiên bản PC tối thiểu / oldest PC version accepted ({MIN_CLIENT_VERSION_ENV})",
+    )
+
+    sub.add_parser("migrate", parents=[common], help="apply the schema migrations and exit")
 
     fac = sub.add_parser("facility", help="facilities").add_subparsers(dest="action", required=True)
     fac_add = fac.add_parser("add", parents=[common], help="register a facility")
@@ -93,15 +105,26 @@ def _settings(args: argparse.Namespace) -> Settings:
             "port": args.port,
             "tls_certfile": args.certfile,
             "tls_keyfile": args.keyfile,
+            "min_client_version": args.min_client_version
+            or os.environ.get(MIN_CLIENT_VERSION_ENV, ""),
         }
+        if (args.certfile is None) != (args.keyfile is None):
+            raise ApiError(
+                2,
+                "usage",
+                "--certfile và --keyfile phải đi cùng nhau",
+                "--certfile and --keyfile go together",
+            )
     try:
         return Settings(data_dir=data_dir, database_url=url, **extra)
-    except ValueError as exc:
+    except ValueError as exc:  # the only setting left that Settings itself refuses
+        wanted = extra.get("min_client_version")
         raise ApiError(
             2,
             "usage",
-            "--certfile và --keyfile phải đi cùng nhau",
-            "--certfile and --keyfile go together",
+            f"--min-client-version phải là số phiên bản PEP 440: {wanted!r}",
+            f"--min-client-version must be a PEP 440 version: {wanted!r}",
+            field="min_client_version",
         ) from exc
 
 
@@ -136,8 +159,17 @@ def _serve(settings: Settings) -> None:
     )
 
 
+def _schema_revision(engine: Engine) -> dict[str, Any]:
+    """What `migrate` reports: the schema revision now in the database, and this version."""
+    with engine.connect() as conn:
+        revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    return {"revision": revision, "version": __version__}
+
+
 def _run(args: argparse.Namespace, engine: Engine) -> Any:
     command = args.command
+    if command == "migrate":
+        return _schema_revision(engine)
     if command == "facility":
         return admin.add_facility(engine, args.code, args.name)
     if command == "user":

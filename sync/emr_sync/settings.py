@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from packaging.version import InvalidVersion, Version
+
 DEFAULT_PORT = 8443
 #: Largest accepted request body, compressed or not (a push batch of 256 ops is far smaller).
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -31,6 +33,9 @@ class Settings:
     enroll_code_ttl: timedelta = field(default=DEFAULT_ENROLL_CODE_TTL)
     tls_certfile: Path | None = None
     tls_keyfile: Path | None = None
+    #: The oldest EMR Desktop version (PEP 440) whose PCs may sync; "" accepts every version.
+    #: Raised only once the PCs are updated (sync/deploy/README.md, "Upgrades").
+    min_client_version: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data_dir", Path(self.data_dir))
@@ -39,6 +44,16 @@ class Settings:
             object.__setattr__(self, "database_url", url)
         if (self.tls_certfile is None) != (self.tls_keyfile is None):
             raise ValueError("tls_certfile and tls_keyfile go together")
+        if self.min_client_version:
+            try:
+                Version(self.min_client_version)
+            except InvalidVersion as exc:
+                raise ValueError("min_client_version is not a PEP 440 version") from exc
+
+    @property
+    def minimum_client(self) -> Version | None:
+        """`min_client_version` parsed; None when every version is accepted."""
+        return Version(self.min_client_version) if self.min_client_version else None
 
     @property
     def is_sqlite(self) -> bool:

@@ -33,7 +33,9 @@ def client(live_server: LiveServer) -> Iterator[httpx.Client]:
         yield http
 
 
-def _enroll(client: httpx.Client, code: str, device_id: str | None = None) -> httpx.Response:
+def _enroll(
+    client: httpx.Client, code: str, device_id: str | None = None, *, replace: object = False
+) -> httpx.Response:
     return client.post(
         "/v1/enroll",
         json={
@@ -41,6 +43,7 @@ def _enroll(client: httpx.Client, code: str, device_id: str | None = None) -> ht
             "code": code,
             "device_id": device_id or new_id(),
             "device_name": "Phòng khám 1",
+            "replace": replace,
         },
     )
 
@@ -119,10 +122,44 @@ def test_re_enrolling_a_device_replaces_its_credential(
 ) -> None:
     device_id = new_id()
     old = _enroll(client, sync_app.enroll_code(), device_id).json()
-    new = _enroll(client, sync_app.enroll_code(), device_id).json()
-    assert new["device_number"] == old["device_number"]
+    _enroll(client, sync_app.enroll_code(), new_id())  # another PC takes number 2
+    sync_app.revoke(device_id)  # IT retired the broken PC before replacing it
+    new = _enroll(client, sync_app.enroll_code(), device_id, replace=True).json()
+    assert new["device_number"] == old["device_number"] == 1
     assert client.get("/v1/pull", headers=_auth(old["credential"])).status_code == 401
     assert client.get("/v1/pull", headers=_auth(new["credential"])).status_code == 200
+
+
+def test_enrolling_a_known_device_needs_replace_and_keeps_the_code(
+    client: httpx.Client, sync_app: SyncHarness
+) -> None:
+    """A cloned disk must not silently take over the PC it was copied from."""
+    device_id = new_id()
+    first = _enroll(client, sync_app.enroll_code(), device_id).json()
+    code = sync_app.enroll_code()
+    refused = _enroll(client, code, device_id)
+    assert refused.status_code == 409
+    error = refused.json()["error"]
+    assert (error["code"], error["field"]) == ("device_already_enrolled", "device_id")
+    assert "--replace" in error["message_vi"]
+    assert "--replace" in error["message_en"]
+    assert client.get("/v1/pull", headers=_auth(first["credential"])).status_code == 200
+    # The refused code is still good, for the right use.
+    assert _enroll(client, code, device_id, replace=True).status_code == 200
+
+
+def test_replace_needs_a_device_to_replace(client: httpx.Client, sync_app: SyncHarness) -> None:
+    code = sync_app.enroll_code()
+    refused = _enroll(client, code, replace=True)
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "device_not_enrolled"
+    assert _enroll(client, code).status_code == 200
+
+
+def test_replace_must_be_a_boolean(client: httpx.Client, sync_app: SyncHarness) -> None:
+    response = _enroll(client, sync_app.enroll_code(), replace="yes")
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "replace"
 
 
 def test_push_and_pull_round_trip_with_gzip(client: httpx.Client, sync_app: SyncHarness) -> None:

@@ -39,6 +39,7 @@ def test_request_bodies_are_gzipped_json_with_the_protocol() -> None:
         "code": code,
         "device_id": "dev-1",
         "device_name": "PC Khoa Nội",
+        "replace": False,
     }
 
 

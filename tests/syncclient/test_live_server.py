@@ -23,12 +23,14 @@ from emr_desktop.syncclient.credentials import load_credential
 from emr_desktop.syncclient.engine import enroll, pending_op_count, sync_once
 
 
-def _enrolled(pc: Pc, server: LiveServer, adapter: FaultyAdapter | None = None) -> SyncClient:
+def _enrolled(
+    pc: Pc, server: LiveServer, adapter: FaultyAdapter | None = None, *, replace: bool = False
+) -> SyncClient:
     session = requests.Session()
     if adapter is not None:
         session.mount("http://", adapter)
     client = SyncClient(server.base_url, session=session, timeout=10)
-    enroll(pc.store, server.base_url, server.enroll_code(), "PC", client=client)
+    enroll(pc.store, server.base_url, server.enroll_code(), "PC", client=client, replace=replace)
     client.credential = load_credential(pc.store)
     return client
 
@@ -95,7 +97,8 @@ def test_enrolled_pcs_issue_record_numbers_from_their_own_blocks(
     before = patient_service.register_patient(a.store, a.doctor, full_name="Lý Văn Tư", sex="male")
     _enrolled(a, live_server)
     _enrolled(b, live_server)
-    _enrolled(a, live_server)  # enrolling again keeps the block: no number is issued twice
+    # Enrolling again (a replacement) keeps the block: no number is issued twice.
+    _enrolled(a, live_server, replace=True)
     mrns = [
         patient_service.register_patient(pc.store, pc.doctor, full_name="Lý Văn Tư", sex="male").mrn
         for pc in (a, a, b)

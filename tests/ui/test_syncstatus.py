@@ -180,3 +180,37 @@ def test_an_enrolled_pc_without_its_credential_says_sync_is_unavailable(
     assert bar.mode == "unavailable"
     assert "Không đồng bộ được" in bar.state.text()
     assert "chưa được đăng ký" in bar.state.toolTip()
+
+
+def test_a_pc_older_than_the_servers_minimum_says_it_needs_an_update(
+    qtbot: QtBot,
+    ctx: AppContext,
+    store: Store,
+    doctor: Session,
+    make_bar: BarMaker,
+    sync_app: SyncHarness,  # noqa: F811 - the fixture imported above
+) -> None:
+    from dataclasses import replace
+
+    from emr_desktop import __version__
+    from emr_sync.app import create_app
+
+    minimum = "99.0"  # above the installed version, which the bar's client reports
+    settings = replace(sync_app.settings, min_client_version=minimum)
+    with serve(create_app(settings, sync_app.engine)) as url:
+        client = SyncClient(url, session=requests.Session(), timeout=10, client_version=minimum)
+        enroll(store, url, sync_app.enroll_code(), "PC", client=client)
+        patients.register_patient(store, doctor, full_name="Hà Văn Mười", sex="male")
+        waiting = pending_op_count(store)
+        logged_in(ctx, doctor)
+        bar = make_bar()
+        qtbot.waitUntil(
+            lambda: bar.status is not None and bar.status.update_required, timeout=20_000
+        )
+        settle(qtbot, ctx)
+    assert bar.state.text() == (
+        f"● Phiên bản {__version__} cũ hơn phiên bản tối thiểu 99.0 của máy chủ: cần cập nhật; "
+        "vẫn làm việc ngoại tuyến được"
+    )
+    assert bar.pending.text() == f"{waiting} thay đổi chờ gửi"
+    assert pending_op_count(store) == waiting

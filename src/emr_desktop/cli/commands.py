@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 from dataclasses import dataclass
 from decimal import Decimal
@@ -717,17 +718,23 @@ def enroll(ctx: Context) -> None:
             "Only an administrator may enroll this PC with the server",
         )
     a = ctx.args
-    result = enroll_device(ctx.store, a.server, a.code, a.device_name or "")
+    # The server needs a name to list the device by; the computer's is what IT sees too.
+    name = (a.device_name or "").strip() or socket.gethostname() or "PC"
+    result = enroll_device(ctx.store, a.server, a.code, name, replace=a.replace)
+    replaced = " (thay thế / replacement)" if a.replace else ""
     ctx.out.emit(
         {
             "server": a.server,
             "device_id": result.device_id,
             "device_number": result.device_number,
+            "device_name": name,
             "facility_code": result.facility_code,
             "facility_name": result.facility_name,
+            "replaced": a.replace,
         },
         f"Đã đăng ký máy số {result.device_number} với {result.facility_name} "
-        f"({result.facility_code}) / Enrolled as device {result.device_number}: {a.server}",
+        f"({result.facility_code}){replaced} / Enrolled as device {result.device_number}: "
+        f"{a.server}",
     )
 
 

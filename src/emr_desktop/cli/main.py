@@ -317,7 +317,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("enroll", commands.enroll, help="đăng ký máy với máy chủ / enroll this PC")
     p.add_argument("--server", required=True, help="địa chỉ máy chủ / server URL")
     p.add_argument("--code", required=True, help="mã đăng ký một lần / one-time code")
-    p.add_argument("--device-name", help="tên máy, ví dụ 'Khoa Nội 1' / device name")
+    p.add_argument(
+        "--device-name",
+        help="tên máy, ví dụ 'Khoa Nội 1' (mặc định: tên máy tính) / device name "
+        "(default: the computer's name)",
+    )
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="đăng ký lại máy đã đăng ký (ổ đĩa chuyển sang máy mới, kho khóa bị xóa); mã "
+        "thiết bị cũ hết hiệu lực / enroll again a PC the server knows (disk moved to a new "
+        "PC, keyring wiped); the old credential stops working",
+    )
     p = command("sync", commands.sync, user=False, help="đồng bộ với máy chủ / sync")
     p.add_argument("--once", action="store_true", help="đồng bộ một lần rồi thoát / sync once")
     p.add_argument(

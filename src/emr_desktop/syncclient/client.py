@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import requests
 
+from emr_desktop import __version__
 from emr_desktop.core.errors import SyncError, ValidationError
 from emr_desktop.core.wire import PROTOCOL_VERSION, Op
 
@@ -25,14 +26,33 @@ DEFAULT_TIMEOUT = 30.0
 #: Ops per pulled page: the most the server sends (`MAX_PULL_LIMIT` since protocol 1).
 #: Fewer round trips and fewer commits; about 250 kB compressed at most.
 PULL_LIMIT = 2000
+#: This program's version, sent on every request; the server may refuse versions older than
+#: its minimum (`emr_sync.versions`, which defines the same header name).
+CLIENT_VERSION_HEADER = "X-EMR-Client-Version"
 
 
 class UpdateRequired(SyncError):
-    """The server no longer accepts this program's protocol version (HTTP 426)."""
+    """The server no longer accepts this program (HTTP 426): its protocol, or its version
+    when the server has a minimum client version (then both versions are known)."""
 
     code = "update_required"
 
-    def __init__(self) -> None:
+    def __init__(
+        self, client_version: str | None = None, min_client_version: str | None = None
+    ) -> None:
+        self.client_version = client_version
+        self.min_client_version = min_client_version
+        if min_client_version is not None:
+            shown = client_version or "?"
+            super().__init__(
+                f"Phiên bản {shown} cũ hơn phiên bản tối thiểu {min_client_version} của máy "
+                "chủ: cần cập nhật; vẫn làm việc ngoại tuyến được (dữ liệu được giữ lại và "
+                "sẽ được gửi sau khi cập nhật)",
+                f"Version {shown} is older than the server's minimum version "
+                f"{min_client_version}: update required; this PC keeps working offline (its "
+                "changes are kept and will be sent once it is updated)",
+            )
+            return
         super().__init__(
             "Máy chủ yêu cầu cập nhật chương trình EMR Desktop lên phiên bản mới để đồng bộ. "
             "Máy này vẫn làm việc bình thường khi không đồng bộ; dữ liệu được giữ lại và "
@@ -41,6 +61,13 @@ class UpdateRequired(SyncError):
             "sync. This PC keeps working offline; its changes are kept and will be sent once "
             "the program is updated.",
         )
+
+    def to_dict(self) -> dict[str, str]:
+        versions = {
+            "client_version": self.client_version,
+            "min_client_version": self.min_client_version,
+        }
+        return {**super().to_dict(), **{k: v for k, v in versions.items() if v is not None}}
 
 
 class ServerRefused(SyncError):
@@ -58,6 +85,9 @@ class ServerRefused(SyncError):
 class Health:
     protocols: list[int]
     server_time_ms: int
+    #: The oldest EMR Desktop version the server syncs with; None: no minimum (or a server
+    #: from before the rule).
+    min_client_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,25 +131,33 @@ class SyncClient:
         timeout: float = DEFAULT_TIMEOUT,
         credential: str | None = None,
         pull_limit: int = PULL_LIMIT,
+        client_version: str = __version__,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.session = session or requests.Session()
         self.timeout = timeout
         self.credential = credential
         self.pull_limit = pull_limit
+        #: Sent in `CLIENT_VERSION_HEADER`: the installed package's version.
+        self.client_version = client_version
 
     # ------------------------------------------------------------------ endpoints
 
     def health(self) -> Health:
         """Whether the server is up, which protocols it speaks, its clock."""
         data = self._request("GET", "/v1/health", auth=False)
+        minimum = data.get("min_client_version")
         return Health(
             protocols=[int(p) for p in _get(data, "protocols", list)],
             server_time_ms=_get(data, "server_time_ms", int),
+            min_client_version=str(minimum) if minimum else None,
         )
 
-    def enroll(self, *, code: str, device_id: str, device_name: str) -> Enrollment:
-        """Trade a one-time enrollment code for this PC's device credential."""
+    def enroll(
+        self, *, code: str, device_id: str, device_name: str, replace: bool = False
+    ) -> Enrollment:
+        """Trade a one-time enrollment code for this PC's device credential; `replace`
+        re-enrolls a device id the server knows (its old credential stops working)."""
         data = self._request(
             "POST",
             "/v1/enroll",
@@ -128,6 +166,7 @@ class SyncClient:
                 "code": code,
                 "device_id": device_id,
                 "device_name": device_name,
+                "replace": replace,
             },
             auth=False,
         )
@@ -248,7 +287,11 @@ class SyncClient:
         auth: bool = True,
     ) -> requests.Response:
         """One request; every failure, transport or HTTP status, as a `SyncError`."""
-        headers = {"X-EMR-Protocol": str(PROTOCOL_VERSION), **(headers or {})}
+        headers = {
+            "X-EMR-Protocol": str(PROTOCOL_VERSION),
+            CLIENT_VERSION_HEADER: self.client_version,
+            **(headers or {}),
+        }
         if auth:
             if not self.credential:
                 raise SyncError(
@@ -272,7 +315,7 @@ class SyncClient:
                 f"Cannot reach the server {self.base_url}: {type(exc).__name__}",
             ) from exc
         if response.status_code == 426:
-            raise UpdateRequired()
+            raise _update_required(response, self.client_version)
         if response.status_code >= 400:
             raise _refused(response)
         return response
@@ -280,6 +323,25 @@ class SyncClient:
 
 def _attachment_path(event_id: str) -> str:
     return "/v1/attachments/" + quote(event_id, safe="")
+
+
+def _update_required(response: requests.Response, own_version: str) -> UpdateRequired:
+    """The 426's versions when the server says them (a minimum client version)."""
+    error = _error_body(response)
+    minimum = error.get("min_client_version")
+    if not isinstance(minimum, str) or not minimum:
+        return UpdateRequired()
+    reported = error.get("client_version")
+    return UpdateRequired(reported if isinstance(reported, str) else own_version, minimum)
+
+
+def _error_body(response: requests.Response) -> dict[str, Any]:
+    try:
+        payload = response.json()
+    except ValueError:
+        return {}
+    error = payload.get("error") if isinstance(payload, dict) else None
+    return error if isinstance(error, dict) else {}
 
 
 def _refused(response: requests.Response) -> ServerRefused:

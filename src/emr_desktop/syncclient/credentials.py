@@ -41,6 +41,17 @@ def load_credential(store: Store) -> str:
             f"Không đọc được kho khóa: {exc}", f"Could not read the keyring: {exc}"
         ) from exc
     if not value:
+        number = store.read_meta().get("sync_device_number")
+        if number is not None:
+            # Enrolled before, but the credential is not in this keyring: the disk moved to
+            # another PC, or the keyring was wiped.
+            raise SyncError(
+                f"Máy này đã đăng ký (máy số {number}) nhưng kho khóa không còn mã thiết bị; "
+                "xin mã đăng ký mới rồi chạy `emr-admin enroll --replace --server … --code …`",
+                f"This PC was enrolled (device {number}) but its credential is not in the "
+                "keyring; get a new code and run `emr-admin enroll --replace --server … "
+                "--code …`",
+            )
         raise SyncError(
             "Máy này chưa được đăng ký với máy chủ; chạy `emr-admin enroll --server … --code …`",
             "This PC is not enrolled with the server; run `emr-admin enroll --server … --code …`",

@@ -89,15 +89,23 @@ def enroll(
     device_name: str,
     *,
     client: SyncClient | None = None,
+    replace: bool = False,
 ) -> Enrollment:
     """Enroll this PC with the server using a one-time code; keep the credential.
 
     The server must know this PC's facility: a PC initialised for one facility is never
     enrolled into another, whose data it would then mix with its own.
+
+    `replace` enrolls again a store the server knows already — its disk moved to a new PC,
+    or its keyring wiped, so the credential is gone: the same device id, number and MRN
+    block, a new credential (the old one stops working), and the outbox is pushed at the
+    next sync as this device's, as if nothing had happened.
     """
     client = client or SyncClient(server_url)
     facility_id = store.read_meta().get("facility_id")
-    result = client.enroll(code=code, device_id=store.device_id, device_name=device_name)
+    result = client.enroll(
+        code=code, device_id=store.device_id, device_name=device_name, replace=replace
+    )
     if facility_id is not None and result.facility_id != facility_id:
         raise SyncError(
             f"Mã đăng ký thuộc cơ sở {result.facility_code} ({result.facility_name}), "
@@ -125,9 +133,19 @@ def enroll(
         # The server numbers the facility's PCs: take its block, so no two PCs print the
         # same record number.
         set_mrn_block(uow.conn, store.device_id, result.device_number)
-        uow.audit("device.enroll", target_kind="device", target_id=store.device_id)
+        uow.audit(
+            "device.enroll",
+            target_kind="device",
+            target_id=store.device_id,
+            detail={"replace": True} if replace else None,
+        )
         uow.commit()
-    log.info("enrolled device %s as number %d", store.device_id, result.device_number)
+    log.info(
+        "%s device %s as number %d",
+        "re-enrolled (replacement)" if replace else "enrolled",
+        store.device_id,
+        result.device_number,
+    )
     return result
 
 

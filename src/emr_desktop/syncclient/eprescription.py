@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import random
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,6 +39,7 @@ import requests
 from emr_desktop.core.records import PortalError
 from emr_desktop.core.text import fold
 from emr_desktop.core.timeutil import utc_now
+from emr_desktop.syncclient.background import BackgroundLoop
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +267,7 @@ def send_due(
     return report
 
 
-class EPrescriptionLoop:
+class EPrescriptionLoop(BackgroundLoop[SendReport]):
     """Runs `send_due` every `interval` seconds in a background thread (like `SyncLoop`).
 
     The waiting between attempts of one prescription is its own backoff (`next_attempt_at`);
@@ -283,53 +283,23 @@ class EPrescriptionLoop:
         rng: random.Random | None = None,
         on_report: Callable[[SendReport], None] | None = None,
     ) -> None:
+        super().__init__("emr-eprescription")
         self.queue = queue
         self.client = client
         self.interval = interval
         self._rng = rng or random.Random()
         self._on_report = on_report
-        self._pass_lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
         #: The last pass's report, or its error's type name (no patient data).
         self.last_report: SendReport | None = None
         self.last_error: str | None = None
 
-    def start(self) -> None:
-        """Start the worker thread (a first pass runs at once)."""
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="emr-eprescription", daemon=True)
-        self._thread.start()
-
     def stop(self, timeout: float | None = 30.0) -> None:
-        """Finish the pass under way, if any, and end the thread."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        """Finish the pass under way, if any, end the thread and close the connection."""
+        super().stop(timeout)
         self.client.close()
 
-    def trigger(self) -> None:
-        """Look for due prescriptions as soon as possible."""
-        self._wake.set()
-
-    def run_now(self) -> SendReport | None:
-        """One pass in the calling thread (after a pass under way); None if it failed."""
-        with self._pass_lock:
-            return self._attempt()
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            with self._pass_lock:
-                self._attempt()
-            if self._stopping.is_set():
-                break
-            self._wake.wait(self.interval)
-            self._wake.clear()
+    def next_delay(self) -> float:
+        return self.interval
 
     def _attempt(self) -> SendReport | None:
         try:

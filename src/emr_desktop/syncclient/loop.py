@@ -4,6 +4,12 @@ One thread runs `sync_once` on a timer; after a failure it waits longer each tim
 (exponential backoff with jitter, so twenty PCs coming back after a power cut do not all
 knock at once), independently of new edits. `trigger()` asks for a run now. Only one sync
 runs at a time. `status()` is what the status bar shows and is safe from any thread.
+
+When the server refuses this program's version (`UpdateRequired`: protocol too old, or
+older than the server's minimum client version) retrying soon cannot help: the loop then
+tries once every `update_retry` seconds (an hour) until the program is updated and started
+again, or the server's minimum lowered; "Sync now" still tries at once. Work goes on
+offline meanwhile, and the outbox keeps everything for the first sync after the update.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from emr_desktop.core.errors import EmrError
 from emr_desktop.core.timeutil import utc_now
 from emr_desktop.store.replica import open_conflict_count
 from emr_desktop.store.store import Store
+from emr_desktop.syncclient.background import BackgroundLoop
 from emr_desktop.syncclient.client import SyncClient, UpdateRequired
 from emr_desktop.syncclient.engine import (
     SyncReport,
@@ -48,9 +55,13 @@ class SyncStatus:
     clock_skew_ms: int | None
     update_required: bool
     pending_uploads: int = 0
+    #: With `update_required` after a minimum-version refusal: this program's version and
+    #: the server's minimum (None otherwise, e.g. for a refused protocol).
+    client_version: str | None = None
+    min_client_version: str | None = None
 
 
-class SyncLoop:
+class SyncLoop(BackgroundLoop[SyncReport]):
     """Runs `sync_once(store, client)` every `interval` seconds in a background thread."""
 
     def __init__(
@@ -61,21 +72,20 @@ class SyncLoop:
         interval: float = 60.0,
         first_retry: float = 5.0,
         max_backoff: float = 900.0,
+        update_retry: float = 3600.0,
         rng: random.Random | None = None,
         on_report: Callable[[SyncReport], None] | None = None,
     ) -> None:
+        super().__init__("emr-sync")
         self.store = store
         self.client = client
         self.interval = interval
         self.first_retry = first_retry
         self.max_backoff = max_backoff
+        self.update_retry = update_retry
         self._rng = rng or random.Random()
         self._on_report = on_report
-        self._sync_lock = threading.Lock()
         self._state_lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
         self._failures = 0
         self._state = SyncStatus(
             online=False,
@@ -86,33 +96,6 @@ class SyncLoop:
             clock_skew_ms=None,
             update_required=False,
         )
-
-    # ------------------------------------------------------------------ control
-
-    def start(self) -> None:
-        """Start the worker thread (a first sync runs at once)."""
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stopping.clear()
-        self._thread = threading.Thread(target=self._run, name="emr-sync", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float | None = 30.0) -> None:
-        """Ask the worker to finish (after the sync under way, if any) and wait for it."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def trigger(self) -> None:
-        """Sync as soon as possible, e.g. after the user pressed "Đồng bộ ngay"."""
-        self._wake.set()
-
-    def run_now(self) -> SyncReport | None:
-        """Sync in the calling thread (waiting for a sync under way); None if it failed."""
-        with self._sync_lock:
-            return self._attempt()
 
     def status(self) -> SyncStatus:
         """The current state; the counts are read from the store now."""
@@ -138,24 +121,21 @@ class SyncLoop:
         """Seconds to wait before the next run: the interval, or a jittered backoff."""
         if self._failures == 0:
             return self.interval
+        if self._state.update_required:
+            return self.update_retry
         ceiling = min(self.max_backoff, self.first_retry * 2.0 ** (self._failures - 1))
         # "Equal jitter": at least half the backoff, so retries never come in a burst.
         return ceiling / 2 + self._rng.uniform(0, ceiling / 2)
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            with self._sync_lock:
-                self._attempt()
-            if self._stopping.is_set():
-                break
-            self._wake.wait(self.next_delay())
-            self._wake.clear()
 
     def _attempt(self) -> SyncReport | None:
         try:
             report = sync_once(self.store, self.client)
         except UpdateRequired as exc:
-            self._failed(exc.message_vi + " / " + exc.message_en, update_required=True)
+            self._failed(
+                exc.message_vi + " / " + exc.message_en,
+                update_required=True,
+                versions=(exc.client_version, exc.min_client_version),
+            )
             return None
         except EmrError as exc:
             self._failed(f"{exc.message_vi} / {exc.message_en}", update_required=False)
@@ -173,6 +153,8 @@ class SyncLoop:
                 last_error=None,
                 clock_skew_ms=report.skew_ms,
                 update_required=False,
+                client_version=None,
+                min_client_version=None,
             )
         if report.attachments_left and (report.uploaded or report.downloaded):
             # Attachments left by the per-sync budget: go on at once (records between
@@ -182,10 +164,21 @@ class SyncLoop:
             self._on_report(report)
         return report
 
-    def _failed(self, message: str, *, update_required: bool) -> None:
+    def _failed(
+        self,
+        message: str,
+        *,
+        update_required: bool,
+        versions: tuple[str | None, str | None] = (None, None),
+    ) -> None:
         log.warning("sync failed (attempt %d)", self._failures + 1)
         with self._state_lock:
             self._failures += 1
             self._state = replace(
-                self._state, online=False, last_error=message, update_required=update_required
+                self._state,
+                online=False,
+                last_error=message,
+                update_required=update_required,
+                client_version=versions[0],
+                min_client_version=versions[1],
             )

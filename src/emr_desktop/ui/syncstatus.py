@@ -190,6 +190,14 @@ class SyncStatusBar(QWidget):
             self._set_state(self.tr("Syncing…"), _GREY)
         elif status is None:
             self._set_state(self.tr("Connecting…"), _GREY)
+        elif status.update_required and status.min_client_version:
+            self._set_state(
+                self.tr(
+                    "Version {client} is older than the server's minimum version {minimum}: "
+                    "update required; this PC keeps working offline"
+                ).format(client=status.client_version or "?", minimum=status.min_client_version),
+                _RED,
+            )
         elif status.update_required:
             self._set_state(self.tr("Update required"), _RED)
         elif status.online:
