@@ -33,6 +33,7 @@ from emr_desktop.ui.chart.timeline import TimelineTab
 from emr_desktop.ui.chart.vitals import VitalsTab
 from emr_desktop.ui.context import AppContext
 from emr_desktop.ui.documents import ChartPrintButton
+from emr_desktop.ui.exchange import ExchangeButton
 from emr_desktop.ui.i18n import error_text
 from emr_desktop.ui.imaging.tab import ImagingTab
 
@@ -66,6 +67,8 @@ class ChartView(QWidget):
         self.banner.hide()
         self.print_button = ChartPrintButton(ctx, patient_id)
         self.banner.add_tool(self.print_button)
+        self.exchange_button = ExchangeButton(ctx, patient_id)
+        self.banner.add_tool(self.exchange_button)
         self.notice = QLabel()
         self.notice.setObjectName("chart_notice")
         self.notice.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -190,6 +193,7 @@ class ChartView(QWidget):
         self.patient_id = chart.patient.id
         self.banner.set_chart(chart, self.requested_id)
         self.print_button.set_patient(chart.patient.id)
+        self.exchange_button.set_chart(chart)
         self.banner.show()
         self.notice.hide()
         self.tabs.show()
