@@ -44,6 +44,20 @@ APT_PACKAGES: list[str] = [
     # A real PACS for the imaging tests (started by the tests on loopback, never as a service).
     "orthanc",
     "orthanc-dicomweb",
+    # Qt's xcb platform plugin (a Linux desktop) loads these too; the bundle carries them.
+    "libxcb-icccm4",
+    "libxcb-keysyms1",
+    # installer/build.py: PyInstaller reads binaries with objdump; the .desktop entry is
+    # checked with desktop-file-validate.
+    "binutils",
+    "desktop-file-utils",
+    # The sync server's TLS reverse proxy, tested with its shipped configuration
+    # (sync/deploy/nginx; started by the tests on loopback, never as a service).
+    "nginx",
+    # The IT guides (docs/it) use these, and their doc runner test runs every command.
+    "curl",
+    "jq",
+    "openssl",
 ]
 
 
@@ -69,7 +83,7 @@ def _apt_install() -> None:
 
 
 def setup() -> None:
-    """Create `.venv` and install the project with its server and dev extras."""
+    """Create `.venv` and install the project with its server, dev and bundle extras."""
     _apt_install()
     if not PYTHON.exists():
         print(f"Creating virtual environment in {VENV}", flush=True)
@@ -78,7 +92,7 @@ def setup() -> None:
     if STAMP.exists() and STAMP.read_bytes() == fingerprint:
         return
     _run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-    _run(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[server,dev]")
+    _run(PYTHON, "-m", "pip", "install", "--quiet", "-e", ".[server,dev,bundle]")
     STAMP.write_bytes(fingerprint)
 
 
@@ -184,6 +198,7 @@ BENCHMARKS = [
     ),
     ("bench_imaging.py", ["--slices", "40", "--runs", "5"], ["--slices", "200", "--runs", "20"]),
     ("bench_imaging_import.py", ["--slices", "40", "--runs", "1"], []),
+    ("bench_interop.py", ["--patients", "200", "--events", "500"], []),
 ]
 
 

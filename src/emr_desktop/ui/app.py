@@ -2,6 +2,7 @@
 
     emr-desktop [--data-dir DIR] [--lang vi|en]
     emr-desktop --demo [--data-dir DIR] [--demo-patients N]
+    emr-desktop --version | --self-test [--server URL]   (emr_desktop.launcher)
 
 The first start on a PC (no store in the data directory) opens the setup wizard; later
 starts open the login screen at once and the encrypted store behind it on the database
@@ -44,6 +45,9 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="emr-desktop",
         description="EMR Desktop — bệnh án điện tử / electronic medical records",
+        # Answered by emr_desktop.launcher before this parser runs.
+        epilog="emr-desktop --version | --self-test [--server URL] [--json]: phiên bản, tự"
+        " kiểm tra cài đặt / versions, installation self-test",
     )
     parser.add_argument(
         "--data-dir",
