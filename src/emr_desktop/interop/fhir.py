@@ -53,7 +53,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from fhir.resources.R4B import get_fhir_model_class
 from fhir.resources.R4B.bundle import Bundle
 
 from emr_desktop.core.documents import ChartExtract
@@ -1119,11 +1118,10 @@ def chart_bundle(extract: ChartExtract) -> dict[str, Any]:
 
 
 def validate(bundle: dict[str, Any]) -> None:
-    """Validate a Bundle and each of its resources with the fhir.resources R4B models."""
+    """Validate a Bundle and each of its resources with the fhir.resources R4B models: the
+    Bundle model validates every entry's resource as the model of its resourceType (a
+    second pass resource by resource finds nothing more and cost a third of the export)."""
     Bundle.model_validate(bundle)
-    for entry in bundle.get("entry", []):
-        resource = entry["resource"]
-        get_fhir_model_class(resource["resourceType"]).model_validate(resource)
 
 
 def chart_bundle_json(extract: ChartExtract) -> str:

@@ -239,8 +239,14 @@ def parse_bundle(data: bytes | str) -> ParsedBundle:
             f"The file is not a FHIR Bundle (found {found!r})",
         )
     resources = _check_entries(bundle)
+    # The resources were validated one by one above (to name the entry at fault): the
+    # envelope is validated without them, not a second time with them.
+    envelope = {
+        **bundle,
+        "entry": [{k: v for k, v in e.items() if k != "resource"} for e in bundle.get("entry", [])],
+    }
     try:
-        Bundle.model_validate(bundle)
+        Bundle.model_validate(envelope)
     except ModelError as exc:
         problem = _model_problem(exc)
         raise _fail(
