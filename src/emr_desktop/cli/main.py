@@ -26,6 +26,7 @@ from emr_desktop.cli import hsba as hsba_commands
 from emr_desktop.cli import pacs as pacs_commands
 from emr_desktop.core.codec import to_plain
 from emr_desktop.core.errors import EmrError
+from emr_desktop.syncclient.trust import use_system_trust
 
 EXIT_ERROR = 2
 EXIT_USAGE = 64
@@ -392,6 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `emr-admin`."""
+    use_system_trust()
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

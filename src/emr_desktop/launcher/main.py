@@ -20,6 +20,8 @@ import json
 import sys
 from collections.abc import Sequence
 
+from emr_desktop.syncclient.trust import use_system_trust
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -54,6 +56,7 @@ def is_maintenance(argv: Sequence[str]) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    use_system_trust()
     if not is_maintenance(args):
         from emr_desktop.ui.app import main as workstation
 
