@@ -71,6 +71,20 @@ def test_the_workstations_doc_runs_as_written() -> None:
     assert "(thay thế / replacement)" in done.stdout + done.stderr
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_the_server_doc_runs_as_written() -> None:
+    # It sets up the server on the PostgreSQL of the box (127.0.0.1:5432), as IT would.
+    if not os.environ.get("EMR_TEST_POSTGRES_URL"):
+        pytest.skip("EMR_TEST_POSTGRES_URL is not set: no PostgreSQL for the server doc")
+    doc = ROOT / "docs" / "it" / "server.md"
+    blocks = try_docs.sh_blocks(doc.read_text("utf-8"))
+    assert blocks
+    done = _run("--doc", "server")
+    assert done.returncode == 0, done.stdout + done.stderr[-6000:]
+    assert f"OK      server.md: {len(blocks)} blocks" in done.stdout
+
+
 def test_a_failing_block_stops_the_doc_and_names_its_line(tmp_path: Path) -> None:
     doc = _doc(
         tmp_path / "hong.md",
