@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from tests.conftest import STAFF_PASSWORD
 
-from emr_desktop.cli.claims import claim_envelope
 from emr_desktop.core.catalog import CatalogKind, load_builtin
 from emr_desktop.core.errors import PermissionDenied, ValidationError
 from emr_desktop.core.records import (
@@ -26,6 +25,7 @@ from emr_desktop.core.records import (
     PrescriptionItem,
 )
 from emr_desktop.core.timeutil import to_local, utc_now
+from emr_desktop.interop.claim130 import claim_envelope
 from emr_desktop.services import auth, catalogs, clinical, patients
 from emr_desktop.services.auth import Session
 from emr_desktop.services.claims import CLAIM_FORMAT, claim_sources, export_claim

@@ -14,25 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from emr_desktop.interop.claim130 import ClaimPrices, build_claim
-from emr_desktop.services.claims import ClaimSources, export_claim
+from emr_desktop.interop.claim130 import claim_envelope
+from emr_desktop.services.claims import export_claim
 
 if TYPE_CHECKING:
     from emr_desktop.cli.commands import Context
-
-
-def claim_envelope(sources: ClaimSources) -> bytes:
-    """The envelope of the claim `sources` describe (the builder `export_claim` takes)."""
-    return build_claim(
-        sources.chart,
-        sources.encounter_id,
-        prices=ClaimPrices(drugs=sources.drug_prices, services=sources.service_prices),
-        practitioners=sources.practitioners,
-        departments=sources.departments,
-        drugs=sources.drugs,
-        created_on=sources.created_on,
-        visit_category=sources.visit_category,
-    ).envelope
 
 
 def add_commands(exports: Any, command: Callable[..., argparse.ArgumentParser]) -> None:

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from emr_desktop.core.errors import EmrError, ValidationError
+from emr_desktop.core.errors import EmrError
 from emr_desktop.core.timeutil import to_local
-from emr_desktop.interop.fhir_import import ParsedBundle, parse_bundle
+from emr_desktop.interop.fhir_import import ParsedBundle, read_bundle
 from emr_desktop.services import fhir_import
 from emr_desktop.services import patients as patient_service
 
@@ -54,19 +54,6 @@ def add_commands(
     )
 
 
-def _read(path: Path) -> ParsedBundle:
-    try:
-        data = path.read_bytes()
-    except OSError:
-        raise ValidationError(
-            "file",
-            "read",
-            f"Không đọc được tệp {path.name}",
-            f"Cannot read the file {path.name}",
-        ) from None
-    return parse_bundle(data)
-
-
 def _source_lines(parsed: ParsedBundle) -> list[str]:
     source = parsed.source
     code = f" ({source.facility_code})" if source.facility_code else ""
@@ -87,7 +74,7 @@ def _source_lines(parsed: ParsedBundle) -> list[str]:
 def import_fhir(ctx: Context) -> None:
     """Show what the file holds and whose chart it goes to; with --yes, import it."""
     a = ctx.args
-    parsed = _read(a.file)
+    parsed = read_bundle(a.file)
     chosen = (
         patient_service.find_patient_by_mrn_or_id(ctx.store, ctx.session, a.patient).id
         if a.patient

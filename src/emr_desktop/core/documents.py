@@ -11,8 +11,10 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from functools import cached_property
 
+from emr_desktop.core.catalog import DrugEntry
 from emr_desktop.core.records import (
     Allergy,
     ClinicalEvent,
@@ -176,6 +178,28 @@ class ChartExtract:
     def staff_name(self, user_id: str | None) -> str:
         """A member of staff's full name ("" if unknown)."""
         return self.staff.get(user_id or "", "")
+
+
+@dataclass(frozen=True)
+class ClaimSources:
+    """Everything one encounter's BHYT claim (QĐ 130 XML) is built from: gathered by
+    `services.claims`, built by `interop.claim130.claim_envelope`."""
+
+    chart: ChartExtract
+    encounter_id: str
+    #: BHYT unit prices in VND by drug code, and by lab/imaging/procedure code.
+    drug_prices: Mapping[str, Decimal]
+    service_prices: Mapping[str, Decimal]
+    #: The formulary in force, by drug code (strength, form and unit of each drug).
+    drugs: Mapping[str, DrugEntry]
+    #: User id → practising-certificate number (MA_BAC_SI); staff without one are absent.
+    practitioners: Mapping[str, str]
+    #: Department id → department code (MA_KHOA).
+    departments: Mapping[str, str]
+    #: The day the claim is made, in Vietnam (NGAYLAP).
+    created_on: date
+    #: MA_DOITUONG_KCB when staff chose it (None: the builder derives it or refuses).
+    visit_category: str | None = None
 
 
 def age_on(birth_year: int, birth_date: date | None, day: date) -> int:

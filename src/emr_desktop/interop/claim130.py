@@ -75,7 +75,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Final
 
 from emr_desktop.core.catalog import DrugEntry, DrugRoute
-from emr_desktop.core.documents import ChartExtract
+from emr_desktop.core.documents import ChartExtract, ClaimSources
 from emr_desktop.core.errors import ValidationError
 from emr_desktop.core.identity import bhyt_kind, decode_bhyt, is_bhyt_valid_on
 from emr_desktop.core.records import (
@@ -1106,3 +1106,18 @@ def build_claim(
         tables=tuple(tables),
         envelope=envelope(chart.letterhead.facility_code, created_on, tables),
     )
+
+
+def claim_envelope(sources: ClaimSources) -> bytes:
+    """The envelope of the claim `sources` describe (`services.claims.export_claim` takes
+    this builder); ValidationError naming "XMLn.FIELD" when the claim cannot be made."""
+    return build_claim(
+        sources.chart,
+        sources.encounter_id,
+        prices=ClaimPrices(drugs=sources.drug_prices, services=sources.service_prices),
+        practitioners=sources.practitioners,
+        departments=sources.departments,
+        drugs=sources.drugs,
+        created_on=sources.created_on,
+        visit_category=sources.visit_category,
+    ).envelope

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
@@ -219,6 +220,18 @@ def _check_entries(data: dict[str, Any]) -> list[dict[str, Any]]:
             ) from None
         resources.append(resource)
     return resources
+
+
+def read_bundle(path: Path) -> ParsedBundle:
+    """The Bundle in the file at `path`, parsed and checked (`parse_bundle`); a file that
+    cannot be read is refused on field "file", naming the file."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise _fail(
+            "file", "read", f"Không đọc được tệp {path.name}", f"Cannot read the file {path.name}"
+        ) from None
+    return parse_bundle(data)
 
 
 def parse_bundle(data: bytes | str) -> ParsedBundle:

@@ -1,25 +1,22 @@
 """BHYT claims (QĐ 130 XML): what a claim is built from, and its export.
 
 The claim is built by `emr_desktop.interop.claim130`, which the services may not import (the
-two are sibling layers, DESIGN §2): the caller hands its builder in (`ClaimBuilder`), as the
-CLI does. This module gathers what the builder needs — one encounter's chart extract
-(audited as `document.prepare`, with the one-encounter scope of a visit summary), the
-catalogue prices and drug entries in force, the staff's practising-certificate numbers and
-the departments' codes — and writes the envelope through `documents.export_file` (export
-permission, audited as `document.export` with the format "qd130+xml", written atomically).
-A builder that refuses the claim raises before anything is exported: no file, no export row.
+two are sibling layers, DESIGN §2): the caller hands its builder in (`ClaimBuilder`,
+`interop.claim130.claim_envelope`), as the CLI and the GUI do. This module gathers what the
+builder needs (`core.documents.ClaimSources`) — one encounter's chart extract (audited as
+`document.prepare`, with the one-encounter scope of a visit summary), the catalogue prices
+and drug entries in force, the staff's practising-certificate numbers and the departments'
+codes — and writes the envelope through `documents.export_file` (export permission, audited
+as `document.export` with the format "qd130+xml", written atomically). A builder that
+refuses the claim raises before anything is exported: no file, no export row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
+from collections.abc import Callable
 from pathlib import Path
 
-from emr_desktop.core.catalog import DrugEntry
-from emr_desktop.core.documents import ChartExtract, DocumentKind
+from emr_desktop.core.documents import ClaimSources, DocumentKind
 from emr_desktop.core.permissions import Permission
 from emr_desktop.core.records import Encounter
 from emr_desktop.core.timeutil import to_local, utc_now
@@ -29,27 +26,6 @@ from emr_desktop.store.store import Store
 
 #: The format named in the export's audit row.
 CLAIM_FORMAT = "qd130+xml"
-
-
-@dataclass(frozen=True)
-class ClaimSources:
-    """Everything one encounter's claim is built from."""
-
-    chart: ChartExtract
-    encounter_id: str
-    #: BHYT unit prices in VND by drug code, and by lab/imaging/procedure code.
-    drug_prices: Mapping[str, Decimal]
-    service_prices: Mapping[str, Decimal]
-    #: The formulary in force, by drug code (strength, form and unit of each drug).
-    drugs: Mapping[str, DrugEntry]
-    #: User id → practising-certificate number (MA_BAC_SI); staff without one are absent.
-    practitioners: Mapping[str, str]
-    #: Department id → department code (MA_KHOA).
-    departments: Mapping[str, str]
-    #: The day the claim is made, in Vietnam (NGAYLAP).
-    created_on: date
-    #: MA_DOITUONG_KCB when staff chose it (None: the builder derives it or refuses).
-    visit_category: str | None = None
 
 
 #: Builds the envelope's bytes from the sources, or raises ValidationError.

@@ -42,15 +42,15 @@ from emr_desktop.core.errors import AuthenticationError, ValidationError
 from emr_desktop.core.permissions import Permission, allows
 from emr_desktop.core.records import EncounterStatus, Patient
 from emr_desktop.core.timeutil import to_local, utc_now
-from emr_desktop.interop.claim130 import ClaimPrices, build_claim
+from emr_desktop.interop.claim130 import claim_envelope
 from emr_desktop.interop.fhir import chart_bundle_json
-from emr_desktop.interop.fhir_import import ParsedBundle, parse_bundle
+from emr_desktop.interop.fhir_import import ParsedBundle, read_bundle
 from emr_desktop.interop.hsba import Rendering
 from emr_desktop.services import documents, fhir_import
 from emr_desktop.services import patients as patient_service
 from emr_desktop.services.auth import Session
 from emr_desktop.services.chart import Chart, ChartEncounter
-from emr_desktop.services.claims import ClaimSources, export_claim
+from emr_desktop.services.claims import export_claim
 from emr_desktop.services.fhir_import import ImportPlan, ImportReport
 from emr_desktop.services.hsba import export_medical_record
 from emr_desktop.store.store import Store
@@ -112,43 +112,12 @@ def export_chart(
     )
 
 
-def claim_envelope(sources: ClaimSources) -> bytes:
-    """The QĐ 130 envelope of the claim `sources` describe (the builder `export_claim`
-    takes; ValidationError naming "XMLn.FIELD" when the claim cannot be made). The CLI
-    has the same few lines (`cli.claims.claim_envelope`): the GUI and the CLI are
-    independent layers and do not import each other."""
-    return build_claim(
-        sources.chart,
-        sources.encounter_id,
-        prices=ClaimPrices(drugs=sources.drug_prices, services=sources.service_prices),
-        practitioners=sources.practitioners,
-        departments=sources.departments,
-        drugs=sources.drugs,
-        created_on=sources.created_on,
-        visit_category=sources.visit_category,
-    ).envelope
-
-
 def export_encounter_claim(
     store: Store, session: Session, encounter_id: str, destination: Path
 ) -> int:
     """Write the BHYT claim of the finished encounter `encounter_id` to `destination`;
     returns the bytes written. A refused claim writes nothing (on the worker)."""
     return len(export_claim(store, session, encounter_id, claim_envelope, destination))
-
-
-def read_bundle(path: Path) -> ParsedBundle:
-    """The Bundle in the file at `path`, parsed and checked (ValidationError if not)."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        raise ValidationError(
-            "file",
-            "read",
-            f"Không đọc được tệp {path.name}",
-            f"Cannot read the file {path.name}",
-        ) from None
-    return parse_bundle(data)
 
 
 @dataclass(frozen=True)
