@@ -168,12 +168,18 @@ class ChartExtract:
 
     def events_of(self, encounter_id: str | None, kind: str | None = None) -> list[ClinicalEvent]:
         """Current events of one encounter (all encounters if None), optionally of one kind."""
-        return [
-            e
-            for e in self._current
-            if (encounter_id is None or e.encounter_id == encounter_id)
-            and (kind is None or e.kind == kind)
-        ]
+        events = self._current if encounter_id is None else self._by_encounter.get(encounter_id, ())
+        return [e for e in events if kind is None or e.kind == kind]
+
+    @cached_property
+    def _by_encounter(self) -> dict[str, tuple[ClinicalEvent, ...]]:
+        """Current events by encounter id, oldest first: a document that walks every
+        encounter of a long chart reads each event once, not once per encounter."""
+        grouped: dict[str, list[ClinicalEvent]] = {}
+        for event in self._current:
+            if event.encounter_id is not None:
+                grouped.setdefault(event.encounter_id, []).append(event)
+        return {key: tuple(value) for key, value in grouped.items()}
 
     def staff_name(self, user_id: str | None) -> str:
         """A member of staff's full name ("" if unknown)."""
