@@ -134,8 +134,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             _check_protocol(_int_param(params.get("protocol"), "protocol", 0, 10**6, None))
         after = _int_param(params.get("after"), "after", 0, 2**62, 0)
         limit = _int_param(params.get("limit"), "limit", 1, MAX_PULL_LIMIT, DEFAULT_PULL_LIMIT)
+        own = _int_param(params.get("own"), "own", 0, 1, 0) == 1
         gzipped = "gzip" in request.headers.get("accept-encoding", "")
-        body = await run_in_threadpool(pull_answer, engine, device, after, limit, gzipped)
+        body = await run_in_threadpool(pull_answer, engine, device, after, limit, gzipped, own=own)
         headers = {"Vary": "Accept-Encoding"}
         if gzipped:
             headers["Content-Encoding"] = "gzip"
@@ -184,12 +185,19 @@ PULL_GZIP_LEVEL = 6
 
 
 def pull_answer(
-    engine: Engine, device: ingest.DeviceIdentity, after: int, limit: int, gzipped: bool
+    engine: Engine,
+    device: ingest.DeviceIdentity,
+    after: int,
+    limit: int,
+    gzipped: bool,
+    *,
+    own: bool = False,
 ) -> bytes:
     """The body of `/v1/pull` (see `core.wire`): `ingest.pull`'s page, written straight
     from the op log. `fields` and `base` are stored as JSON text and go out as stored,
     never decoded and encoded again; compressed here, in the worker thread, when the
-    device accepts gzip."""
+    device accepts gzip. `own`: the device's own ops too (a restored PC catching up),
+    said in the answer."""
     with read_transaction(engine) as conn:
         rows = conn.execute(
             select(
@@ -230,12 +238,13 @@ def pull_answer(
             user_id,
             created_at,
         ) in rows
-        if device_id != device.id
+        if own or device_id != device.id
     )
     cursor = int(rows[-1].seq) if rows else after
+    said_own = '"own":true,' if own else ""
     body = (
         f'{{"ops":[{ops}],"next":{cursor},"more":{"true" if more else "false"},'
-        f'"server_time_ms":{ingest.wall_ms()}}}'
+        f'{said_own}"server_time_ms":{ingest.wall_ms()}}}'
     ).encode()
     return gzip.compress(body, compresslevel=PULL_GZIP_LEVEL, mtime=0) if gzipped else body
 

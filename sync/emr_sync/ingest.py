@@ -212,11 +212,15 @@ def _values_of(state: State | None) -> dict[str, Any] | None:
     return None if state is None else state.values
 
 
-def pull(engine: Engine, device: DeviceIdentity, after: int, limit: int) -> PullResult:
-    """The facility's ops with `seq > after`, in sequence order, without the device's own.
+def pull(
+    engine: Engine, device: DeviceIdentity, after: int, limit: int, *, own: bool = False
+) -> PullResult:
+    """The facility's ops with `seq > after`, in sequence order, without the device's own
+    unless `own` (a PC restored from a backup gets back what it pushed after the backup).
 
     `next` is the last sequence number examined (own ops included), so the next page starts
-    after it; `more` tells whether later ops exist.
+    after it; `more` tells whether later ops exist. Only the device's facility is read,
+    `own` or not.
     """
     with read_transaction(engine) as conn:
         rows = conn.execute(
@@ -227,7 +231,7 @@ def pull(engine: Engine, device: DeviceIdentity, after: int, limit: int) -> Pull
         ).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    ops = [op_row_to_wire(row._mapping) for row in rows if row.device_id != device.id]
+    ops = [op_row_to_wire(row._mapping) for row in rows if own or row.device_id != device.id]
     return PullResult(ops=ops, next=int(rows[-1].seq) if rows else after, more=more)
 
 

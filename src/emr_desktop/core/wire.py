@@ -11,8 +11,11 @@ Protocol version 1, JSON (gzip on the wire), under `/v1`:
   an op stamped too far ahead of the server's clock is kept with the server's stamp, which
   the device then adopts for the fields that op wrote (`clamped_hlcs`, also for an op
   acknowledged again).
-* `GET  /v1/pull?after=<cursor>&limit=<n>` → `{"ops": [{"seq": int, **op}, …],
-  "next": cursor, "more": bool, "server_time_ms"}` — a device's own ops are not sent back.
+* `GET  /v1/pull?after=<cursor>&limit=<n>[&own=1]` → `{"ops": [{"seq": int, **op}, …],
+  "next": cursor, "more": bool, "server_time_ms"}` — a device's own ops are not sent back,
+  unless `own=1`: a PC restored from a backup gets back what it pushed after the backup
+  (still only its facility's ops); the answer then says `"own": true`, which a server
+  from before `own` does not (it ignores the parameter), so such a PC knows to wait.
 
 Every error is a 4xx/5xx with `{"error": {"code", "message_vi", "message_en", …}}`.
 An op is one row of a PC's outbox, fields by name (never by position).

@@ -66,14 +66,25 @@ class ApplyReport:
     conflicts: list[FieldConflict] = field(default_factory=list)
 
 
-def apply_remote_ops(conn: Connection, store: Any, ops: list[Op]) -> ApplyReport:
+def apply_remote_ops(
+    conn: Connection, store: Any, ops: list[Op], *, own_until: str | None = None
+) -> ApplyReport:
     """Merge `ops` (from the server, in its order) into the tables, in the caller's transaction.
 
     `store` gives the device id (this PC's own ops are skipped) and the clock, which
     observes the latest stamp so that later local writes sort after what was pulled.
+
+    `own_until` (a store restored from a backup, catching up: `store.restored`) applies
+    this PC's own ops too, the clock being the restored store's: the ops it made after
+    the backup exist nowhere else. One device's writes are never concurrent, so two of
+    them, the earlier at or before `own_until` (and so already in the store), make no
+    conflict.
     """
     report = ApplyReport()
-    foreign = [op for op in ops if op.device_id != store.device_id]
+    if own_until is None:
+        foreign = [op for op in ops if op.device_id != store.device_id]
+    else:
+        foreign = list(ops)
     report.skipped_own = len(ops) - len(foreign)
     if foreign:
         # HLC strings sort in clock order: observing the latest is observing them all.
@@ -96,6 +107,10 @@ def apply_remote_ops(conn: Connection, store: Any, ops: list[Op]) -> ApplyReport
         else:
             report.unchanged += 1
     page.flush()
+    if own_until is not None:
+        report.conflicts = [
+            c for c in report.conflicts if not _one_device_in_order(c, store.device_id, own_until)
+        ]
     _record_conflicts(conn, report.conflicts)
     conn.exec_driver_sql(
         "INSERT INTO meta(key, value) VALUES ('hlc_last', ?) "
@@ -386,6 +401,14 @@ class _Page:
             )
             found.update((str(rid), int(pk)) for rid, pk in rows)
         return found
+
+
+def _one_device_in_order(c: FieldConflict, device_id: str, known_until: str) -> bool:
+    """Whether both writes are this device's and the earlier one was in the store already
+    (so the later was made on top of it)."""
+    node = f":{device_id}"
+    earlier = min(c.winner_hlc, c.loser_hlc)
+    return c.winner_hlc.endswith(node) and c.loser_hlc.endswith(node) and earlier <= known_until
 
 
 def _record_conflicts(conn: Connection, conflicts: list[FieldConflict]) -> None:

@@ -26,7 +26,7 @@ from emr_desktop.core.errors import KeyStoreError, StorageError
 from emr_desktop.core.hlc import HybridLogicalClock
 from emr_desktop.core.ids import new_id
 from emr_desktop.core.timeutil import utc_now
-from emr_desktop.store import keys, migrate
+from emr_desktop.store import keys, migrate, restored
 from emr_desktop.store.engine import make_engine
 from emr_desktop.store.schema import meta
 from emr_desktop.store.uow import UnitOfWork
@@ -201,6 +201,8 @@ class Store:
         """Replace the store in `data_dir` by the backup; the current files are kept aside.
 
         The key comes from the keyring, or from the recovery key when the PC was rebuilt.
+        The backup of an enrolled PC is marked, before it replaces anything, to pull back
+        from the server what the PC synced after the backup (`store.restored`).
         """
         if not backup_file.is_file():
             raise StorageError(
@@ -219,6 +221,7 @@ class Store:
             else:
                 key = keys.load_key(store_id)
             _check_integrity(staged / DB_FILE, key)
+            _mark_restored(staged / DB_FILE, key)
             previous = data_dir / f"replaced-{utc_now().strftime('%Y%m%dT%H%M%SZ')}"
             existing = [
                 n
@@ -262,6 +265,17 @@ def _backup(data_dir: Path, engine: Engine, key: bytes, target: Path) -> None:
             os.fsync(fh.fileno())
         os.replace(partial, target)
     log.info("backup written")
+
+
+def _mark_restored(db_file: Path, key: bytes) -> None:
+    """Leave the catch-up mark in the restored database (`restored.mark_restored`)."""
+    engine = make_engine(db_file, key)
+    try:
+        with engine.begin() as conn:
+            restored.mark_restored(conn, now=utc_now())
+    finally:
+        # The last connection closed folds the WAL into the file: only the file moves.
+        engine.dispose()
 
 
 def _unpack(backup_file: Path, into: Path) -> None:

@@ -118,6 +118,8 @@ class PullPage:
     next: str
     more: bool
     server_time_ms: int
+    #: The server sent this device's own ops too (asked with `own`; older servers do not).
+    own: bool = False
 
 
 class SyncClient:
@@ -198,17 +200,17 @@ class SyncClient:
             clamped_hlcs={str(k): str(v) for k, v in (data.get("clamped_hlcs") or {}).items()},
         )
 
-    def pull(self, *, after: str, limit: int | None = None) -> PullPage:
-        """One page of the facility's ops after `after` (the cursor of the previous page)."""
-        data = self._request(
-            "GET",
-            "/v1/pull",
-            params={
-                "after": after,
-                "limit": str(limit or self.pull_limit),
-                "protocol": str(PROTOCOL_VERSION),
-            },
-        )
+    def pull(self, *, after: str, limit: int | None = None, own: bool = False) -> PullPage:
+        """One page of the facility's ops after `after` (the cursor of the previous page);
+        `own` asks for this device's own ops too (a PC restored from a backup)."""
+        params = {
+            "after": after,
+            "limit": str(limit or self.pull_limit),
+            "protocol": str(PROTOCOL_VERSION),
+        }
+        if own:
+            params["own"] = "1"
+        data = self._request("GET", "/v1/pull", params=params)
         try:
             ops = [Op.from_wire(item) for item in _get(data, "ops", list)]
         except ValidationError as exc:
@@ -218,6 +220,7 @@ class SyncClient:
             next=str(_get(data, "next", (str, int))),
             more=bool(_get(data, "more", bool)),
             server_time_ms=_get(data, "server_time_ms", int),
+            own=data.get("own") is True,
         )
 
     def upload_attachment(self, event_id: str, data: bytes) -> bool:

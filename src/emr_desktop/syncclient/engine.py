@@ -44,6 +44,7 @@ from sqlalchemy import Connection, delete, func, select
 from emr_desktop.core.errors import SyncError
 from emr_desktop.core.timeutil import utc_now
 from emr_desktop.core.wire import PUSH_BATCH, Op
+from emr_desktop.store import restored
 from emr_desktop.store.mrn import set_mrn_block
 from emr_desktop.store.replica import adopt_server_stamps, apply_remote_ops
 from emr_desktop.store.schema import attachment_upload, outbox
@@ -53,7 +54,7 @@ from emr_desktop.syncclient.credentials import SERVER_URL_KEY, save_credential
 
 log = logging.getLogger(__name__)
 
-PULL_CURSOR_KEY = "sync_pull_cursor"
+PULL_CURSOR_KEY = restored.PULL_CURSOR_KEY
 SKEW_KEY = "sync_clock_skew_ms"
 LAST_SUCCESS_KEY = "sync_last_success"
 #: The cursor before the first pull: everything.
@@ -122,7 +123,7 @@ def enroll(
     with store.unit_of_work(user_id=None) as uow:
         for key, value in (
             (SERVER_URL_KEY, client.base_url),
-            ("sync_device_number", str(result.device_number)),
+            (restored.DEVICE_NUMBER_KEY, str(result.device_number)),
             ("sync_facility_code", result.facility_code),
         ):
             uow.conn.exec_driver_sql(
@@ -228,13 +229,21 @@ def pull_changes(store: Store, client: SyncClient) -> tuple[int, int, int]:
     talks to the server (the store keeps its single writer); an error of that fetch is
     raised once the page before it is committed, as if the pages came one after the other.
 
+    A store restored from a backup (`store.restored`) pulls its own ops too until a pull
+    reaches the end: the pages of that catch-up are applied like any other, with the
+    cursor, so it resumes where it stopped; the last one clears the mark and moves the
+    record-number counter past every number of this PC in the store.
+
     Returns (ops received, new conflicts, this PC's clock minus the server's in ms, as
     seen at the last page).
     """
     pulled = conflicts = skew = 0
-    cursor = store.read_meta().get(PULL_CURSOR_KEY, START_CURSOR)
+    values = store.read_meta()
+    cursor = values.get(PULL_CURSOR_KEY, START_CURSOR)
+    catch_up = restored.pending_catch_up(values)
+    own = catch_up is not None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="emr-sync-pull") as network:
-        coming = network.submit(_fetch_page, client, cursor)
+        coming = network.submit(_fetch_page, client, cursor, own)
         while True:
             try:
                 page, skew = coming.result()
@@ -244,16 +253,24 @@ def pull_changes(store: Store, client: SyncClient) -> tuple[int, int, int]:
                 # response alive until a garbage collection closes it in no given order.
                 del coming
                 raise
+            if own and not page.own:
+                raise _server_without_own()
             last = not page.more or page.next == cursor
             if not last:
-                coming = network.submit(_fetch_page, client, page.next)
+                coming = network.submit(_fetch_page, client, page.next, own)
             with _collector_paused(), store.unit_of_work(user_id=None) as uow:
-                report = apply_remote_ops(uow.conn, store, page.ops)
+                if catch_up is None:
+                    report = apply_remote_ops(uow.conn, store, page.ops)
+                else:
+                    report = apply_remote_ops(uow.conn, store, page.ops, own_until=catch_up.clock)
                 uow.conn.exec_driver_sql(
                     "INSERT INTO meta(key, value) VALUES (?, ?) "
                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                     (PULL_CURSOR_KEY, page.next),
                 )
+                if catch_up is not None and last:
+                    restored.finish_catch_up(uow.conn, store.device_id)
+                    uow.audit("store.restore_caught_up", detail={"cursor": page.next})
                 uow.commit()
             pulled += len(page.ops)
             conflicts += len(report.conflicts)
@@ -281,10 +298,22 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _fetch_page(client: SyncClient, cursor: str) -> tuple[PullPage, int]:
+def _fetch_page(client: SyncClient, cursor: str, own: bool) -> tuple[PullPage, int]:
     """One page after `cursor`, with this PC's clock minus the server's when it came."""
-    page = client.pull(after=cursor)
+    page = client.pull(after=cursor, own=own)
     return page, time.time_ns() // 1_000_000 - page.server_time_ms
+
+
+def _server_without_own() -> SyncError:
+    # Pulling on without its own ops would leave the restored PC without what it synced
+    # after the backup, for good: nothing is applied until the server can send them.
+    return SyncError(
+        "Máy này vừa khôi phục từ bản sao lưu và cần tải lại dữ liệu của chính nó, nhưng máy "
+        "chủ chưa hỗ trợ; cần cập nhật máy chủ đồng bộ (dữ liệu trên máy này được giữ nguyên)",
+        "This PC was restored from a backup and must pull back its own data, which the "
+        "server does not support yet; the sync server must be updated (nothing on this PC "
+        "is lost)",
+    )
 
 
 @dataclass(frozen=True)
