@@ -5,8 +5,10 @@ Used by the CLI, by `/v1/enroll` and by the device authentication of every reque
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -14,10 +16,11 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from emr_desktop.core.codec import to_plain
+from emr_desktop.core.codec import from_plain, to_plain
 from emr_desktop.core.errors import EmrError
 from emr_desktop.core.ids import facility_id_for, new_id
 from emr_desktop.core.records import User
+from emr_desktop.core.text import username_key
 from emr_sync.db import (
     conflict,
     device,
@@ -26,6 +29,7 @@ from emr_sync.db import (
     now_iso,
     op_log,
     read_transaction,
+    record_state,
     write_transaction,
 )
 from emr_sync.errors import ApiError, forbidden, not_found
@@ -106,6 +110,15 @@ def hash_password(password: str) -> str:
     return PasswordHasher().hash(password)
 
 
+def _live_users(conn: Any, facility_id: str) -> list[dict[str, Any]]:
+    """The facility's accounts as merged on the server, deleted ones left out."""
+    return [
+        u
+        for u in records_of_kind(conn, facility_id, "user")
+        if u.get("username") and not u.get("deleted_at")
+    ]
+
+
 def add_user(
     engine: Engine,
     *,
@@ -115,7 +128,12 @@ def add_user(
     full_name: str,
     password: str,
 ) -> dict[str, Any]:
-    """Create a staff account as a "user" op from device "server"; the PCs pull it."""
+    """Create a staff account as a "user" op from device "server"; the PCs pull it.
+
+    The username must be free among the facility's accounts the server knows, compared by
+    `username_key`: PCs log in by that key, and a shared name leaves the password to tell
+    the accounts apart (see `emr_desktop.services.auth.login`).
+    """
     if len(password) < 8:
         raise ApiError(
             422,
@@ -141,18 +159,99 @@ def add_user(
         except EmrError as exc:
             field = getattr(exc, "field", None)
             raise ApiError(422, exc.code, exc.message_vi, exc.message_en, field=field) from exc
-        if any(u.get("username") == user.username for u in records_of_kind(conn, row.id, "user")):
+        key = username_key(user.username)
+        if any(username_key(u["username"]) == key for u in _live_users(conn, row.id)):
             raise ApiError(
                 409,
                 "user_exists",
-                f"Tên đăng nhập {user.username} đã có",
-                f"The username {user.username} is taken",
+                f"Tên đăng nhập {user.username} đã có trong cơ sở (không phân biệt chữ hoa, "
+                "chữ thường)",
+                f"The username {user.username} is taken in the facility (case does not matter)",
                 field="username",
             )
         fields: dict[str, Any] = to_plain(user)
         append_server_op(conn, facility_id=row.id, kind=User.KIND, record_id=user.id, fields=fields)
     log.info("user %s added to facility %s", user.id, row.code)
     return {"id": user.id, "username": user.username, "role": user.role, "facility": row.code}
+
+
+def duplicate_usernames(engine: Engine) -> list[dict[str, Any]]:
+    """Usernames shared by several accounts of one facility (compared by `username_key`),
+    with those accounts: made on different PCs offline, before names were checked. Such
+    a name logs in only by a password that opens one of its accounts; rename all but one
+    (`rename_user`)."""
+    with read_transaction(engine) as conn:
+        facilities = conn.execute(select(facility.c.id, facility.c.code)).all()
+        found = []
+        for fac in sorted(facilities, key=lambda f: f.code):
+            by_key: dict[str, list[dict[str, Any]]] = {}
+            for user in _live_users(conn, fac.id):
+                by_key.setdefault(username_key(user["username"]), []).append(user)
+            for key, users in sorted(by_key.items()):
+                if len(users) > 1:
+                    accounts = [_account(u) for u in users]
+                    found.append({"facility": fac.code, "username": key, "accounts": accounts})
+    return found
+
+
+def _shared_names(conn: Any, facility_id: str) -> int:
+    """How many usernames of a facility belong to several accounts."""
+    keys = [username_key(u["username"]) for u in _live_users(conn, facility_id)]
+    return len({k for k in keys if keys.count(k) > 1})
+
+
+def _account(user: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": user["id"],
+        "username": user["username"],
+        "role": user.get("role"),
+        "full_name": user.get("full_name"),
+        "active": user.get("active", True),
+        "device_id": user.get("device_id"),
+    }
+
+
+def rename_user(engine: Engine, user_id: str, new_username: str) -> dict[str, Any]:
+    """Give an account a new username, as a "user" op from device "server" that changes
+    that field only: the PCs pull it like any edit of the account (its password and role
+    stay). The new name must be valid and free in the facility (`username_key`)."""
+    with write_transaction(engine) as conn:
+        row = conn.execute(
+            select(record_state.c.facility_id, record_state.c["values"]).where(
+                record_state.c.kind == User.KIND, record_state.c.record_id == user_id
+            )
+        ).first()
+        if row is None:
+            raise not_found(
+                "unknown_user", f"Không có tài khoản {user_id}", f"No account {user_id}"
+            )
+        values = json.loads(row[1])
+        try:
+            renamed = dataclasses.replace(from_plain(User, values), username=new_username.strip())
+        except EmrError as exc:
+            field = getattr(exc, "field", None)
+            raise ApiError(422, exc.code, exc.message_vi, exc.message_en, field=field) from exc
+        key = username_key(renamed.username)
+        if any(
+            username_key(u["username"]) == key and u["id"] != user_id
+            for u in _live_users(conn, row.facility_id)
+        ):
+            raise ApiError(
+                409,
+                "user_exists",
+                f"Tên đăng nhập {renamed.username} đã có trong cơ sở",
+                f"The username {renamed.username} is taken in the facility",
+                field="username",
+            )
+        append_server_op(
+            conn,
+            facility_id=row.facility_id,
+            kind=User.KIND,
+            record_id=user_id,
+            fields={"username": renamed.username},
+        )
+    log.info("user %s renamed", user_id)
+    return {"id": user_id, "old_username": values.get("username"), "username": renamed.username}
 
 
 def make_enroll_code(
@@ -380,7 +479,8 @@ def revoke_device(engine: Engine, device_id: str) -> dict[str, Any]:
 
 
 def status(engine: Engine) -> dict[str, Any]:
-    """Per facility: sequence, op count, devices (active/revoked), open conflicts."""
+    """Per facility: sequence, op count, devices (active/revoked), open conflicts, and
+    usernames shared by several accounts (`duplicate_usernames` lists them)."""
     with read_transaction(engine) as conn:
         facilities = conn.execute(select(facility).order_by(facility.c.code)).all()
         result = []
@@ -410,6 +510,7 @@ def status(engine: Engine) -> dict[str, Any]:
                     "devices": int(total_devices) - len(revoked),
                     "revoked_devices": len(revoked),
                     "open_conflicts": int(open_conflicts),
+                    "duplicate_usernames": _shared_names(conn, fac.id),
                 }
             )
     return {"facilities": result}

@@ -3,6 +3,7 @@
     emr-sync-server serve --data-dir /srv/emr-sync --certfile cert.pem --keyfile key.pem
     emr-sync-server facility add 70001 "Trung tâm Y tế huyện X"
     emr-sync-server user add bs.an --facility 70001 --role doctor --full-name "Nguyễn Văn An"
+    emr-sync-server user duplicates | user rename USER_ID NEW_USERNAME
     emr-sync-server enroll-code --facility 70001
     emr-sync-server devices list | devices revoke ID | status
     emr-sync-server migrate            # bring the schema to this version's (also done by serve)
@@ -80,6 +81,14 @@ def _parser() -> argparse.ArgumentParser:
     user_add.add_argument("--facility", required=True)
     user_add.add_argument("--role", required=True)
     user_add.add_argument("--full-name", required=True)
+    user_rename = user.add_parser(
+        "rename", parents=[common], help="give an account a new username (synced to the PCs)"
+    )
+    user_rename.add_argument("id")
+    user_rename.add_argument("new_username")
+    user.add_parser(
+        "duplicates", parents=[common], help="usernames shared by several accounts of a facility"
+    )
 
     code = sub.add_parser("enroll-code", parents=[common], help="make a one-time enroll code")
     code.add_argument("--facility", required=True)
@@ -172,6 +181,10 @@ def _run(args: argparse.Namespace, engine: Engine) -> Any:
         return _schema_revision(engine)
     if command == "facility":
         return admin.add_facility(engine, args.code, args.name)
+    if command == "user" and args.action == "rename":
+        return admin.rename_user(engine, args.id, args.new_username)
+    if command == "user" and args.action == "duplicates":
+        return admin.duplicate_usernames(engine)
     if command == "user":
         return admin.add_user(
             engine,
@@ -198,12 +211,23 @@ def _print_human(command: str, result: Any) -> None:
         for d in result:
             state = f"revoked {d['revoked_at']}" if d["revoked_at"] else "active"
             print(f"{d['id']}\t{d['facility']}\t#{d['device_number']}\t{d['name']}\t{state}")
+    elif command == "user" and isinstance(result, list):
+        for dup in result:
+            for a in dup["accounts"]:
+                state = "active" if a["active"] else "inactive"
+                print(f"{dup['facility']}\t{a['username']}\t{a['id']}\t{a['role']}\t{state}")
     elif command == "status":
         for f in result["facilities"]:
             print(
                 f"{f['code']}\t{f['name']}\tseq {f['last_seq']}\tdevices {f['devices']}"
                 f" (+{f['revoked_devices']} revoked)\topen conflicts {f['open_conflicts']}"
             )
+            if f["duplicate_usernames"]:
+                print(
+                    f"{f['code']}\tcảnh báo / warning: {f['duplicate_usernames']} tên đăng nhập"
+                    " dùng chung / shared usernames: emr-sync-server user duplicates",
+                    file=sys.stderr,
+                )
     else:
         print(" ".join(f"{k}={v}" for k, v in result.items()))
 

@@ -70,6 +70,7 @@ def test_facility_user_enroll_code_devices_and_status(
             "devices": 0,
             "revoked_devices": 1,
             "open_conflicts": 0,
+            "duplicate_usernames": 0,
         }
     ]
     status, text, _ = _run(capsys, sync_db_url, "status", as_json=False)

@@ -240,3 +240,62 @@ def test_a_pc_joins_the_server_its_facility_and_number_come_from_there(
     report = sync_once(store, client)
     assert report.pushed > 0 and pending_op_count(store) == 0
     store.close()
+
+
+def test_a_pc_joining_the_server_can_go_without_its_own_administrator(
+    qtbot: QtBot,
+    make_wizard: Callable[[], SetupWizard],
+    live_server: LiveServer,  # noqa: F811 - the fixture imported above
+) -> None:
+    live_server.harness.add_user("qt.nam", "admin")  # IT's account, made on the server
+    wizard = make_wizard()
+    wizard.mode_page.enrolled.click()
+    _next(wizard)
+    server = wizard.server_page
+    type_keys(qtbot, server.url, live_server.base_url)
+    type_keys(qtbot, server.code, live_server.enroll_code())
+    _next(wizard)
+    assert wizard.currentId() == ADMIN_PAGE
+    page = wizard.admin_page
+    assert page.no_local_admin.isVisible()
+
+    # The name IT already has on the server is refused once the accounts are pulled.
+    _fill_admin(qtbot, wizard)
+    _next(wizard)
+    _wait_done(qtbot, wizard)
+    assert wizard.store is None
+    assert "đã có trong cơ sở" in wizard.key_page.error.text()
+    _back(wizard)
+    assert wizard.currentId() == ADMIN_PAGE
+    assert "đã có trong cơ sở" in page.username_error.text()
+
+    _back(wizard)
+    server.code.clear()
+    type_keys(qtbot, server.code, live_server.enroll_code())
+    _next(wizard)
+    page.no_local_admin.click()
+    assert not page.username.isEnabled()
+    _next(wizard)
+    _wait_done(qtbot, wizard)
+    assert wizard.unchecked_admin == "", wizard.key_page.error.text()
+    assert wizard.store is not None, wizard.key_page.error.text()
+    store = _confirm_key(qtbot, wizard)
+    # Offline from now on: IT's server account logs in on this PC.
+    assert auth.login(store, "qt.nam", "password-123").role == "admin"
+    store.close()
+
+
+def test_the_administrator_page_offers_no_skip_to_a_standalone_pc(
+    qtbot: QtBot, make_wizard: Callable[[], SetupWizard]
+) -> None:
+    wizard = make_wizard()
+    _next(wizard)
+    assert wizard.currentId() == FACILITY_PAGE
+    type_keys(qtbot, wizard.facility_page.code, "70001")
+    type_text(wizard.facility_page.name, "Trạm Y tế xã Thử")
+    _next(wizard)
+    assert wizard.currentId() == ADMIN_PAGE
+    assert not wizard.admin_page.no_local_admin.isVisible()
+    assert wizard.admin_page.wants_admin()
+    _next(wizard)
+    assert wizard.currentId() == ADMIN_PAGE  # the administrator's fields are required

@@ -17,6 +17,7 @@ from emr_desktop.core.imaging import DicomStudy
 from emr_desktop.core.permissions import Permission
 from emr_desktop.core.records import (
     ClinicalNote,
+    Device,
     Diagnosis,
     ImagingReport,
     Measurement,
@@ -89,23 +90,122 @@ def _sign_password(ctx: Context) -> str | None:
 # ------------------------------------------------------------------ setup and users
 
 
+def _required(value: str | None, option: str) -> str:
+    if not value:
+        raise ValidationError(
+            option.lstrip("-").replace("-", "_"),
+            "required",
+            f"Cần {option}",
+            f"{option} is required",
+        )
+    return value
+
+
 def init(args: argparse.Namespace, out: Output) -> None:
+    """A new store: for a facility given here, or (`--server`, `--code`) joining the
+    facility on the server, with its accounts pulled at once (`initialize_enrolled`)."""
     from emr_desktop.cli.main import read_password
 
+    if args.server:
+        _init_enrolled(args, out)
+        return
+    facility = _required(args.facility, "--facility")
+    facility_name = _required(args.facility_name, "--facility-name")
+    admin = _required(args.admin, "--admin")
     password = read_password("EMR_PASSWORD", "Mật khẩu quản trị viên mới: ")
     store, recovery_key = initialize(
         args.data_dir,
-        facility_code=args.facility,
-        facility_name=args.facility_name,
-        admin_username=args.admin,
+        facility_code=facility,
+        facility_name=facility_name,
+        admin_username=admin,
         admin_full_name=args.admin_full_name,
         admin_password=password,
         device_number=args.device_number,
     )
     store.close()
+    _emit_created(args, out, store.store_id, recovery_key, {})
+
+
+def _init_enrolled(args: argparse.Namespace, out: Output) -> None:
+    from emr_desktop.cli.main import read_password
+    from emr_desktop.services.setup import EnrolledFacility, initialize_enrolled
+    from emr_desktop.syncclient.client import SyncClient
+    from emr_desktop.syncclient.credentials import load_credential, server_url
+    from emr_desktop.syncclient.engine import enroll as enroll_device
+    from emr_desktop.syncclient.engine import pull_changes
+
+    if args.facility or args.facility_name:
+        raise ValidationError(
+            "facility",
+            "from_server",
+            "Với --server, cơ sở do máy chủ cho biết: bỏ --facility và --facility-name",
+            "With --server the facility comes from the server: leave out --facility and "
+            "--facility-name",
+        )
+    code = _required(args.code, "--code")
+    name = (args.device_name or "").strip() or socket.gethostname() or "PC"
+    password = read_password("EMR_PASSWORD", "Mật khẩu quản trị viên mới: ") if args.admin else ""
+
+    def enroll(store: Store) -> EnrolledFacility:
+        result = enroll_device(store, args.server, code, name)
+        return EnrolledFacility(
+            result.facility_id, result.facility_code, result.facility_name, result.device_number
+        )
+
+    def pull(store: Store) -> None:
+        pull_changes(store, SyncClient(server_url(store), credential=load_credential(store)))
+
+    setup = initialize_enrolled(
+        args.data_dir,
+        enroll=enroll,
+        admin_username=args.admin or "",
+        admin_full_name=args.admin_full_name,
+        admin_password=password,
+        device_name=name,
+        pull_accounts=pull,
+    )
+    with setup.store.unit_of_work(user_id=None) as uow:
+        number = uow.get(Device, setup.store.device_id).device_number
+    setup.store.close()
+    if setup.admin_username and not setup.accounts_checked:
+        print(
+            f"Cảnh báo: không tải được tài khoản của cơ sở nên chưa kiểm tra được tên "
+            f"{setup.admin_username} có trùng với máy khác không / Warning: the facility's "
+            f"accounts could not be fetched, so {setup.admin_username} was not checked "
+            "against the other PCs' usernames",
+            file=sys.stderr,
+        )
+    _emit_created(
+        args,
+        out,
+        setup.store.store_id,
+        setup.recovery_key,
+        {
+            "server": args.server,
+            "device_number": number,
+            "admin": setup.admin_username,
+            "accounts_checked": setup.accounts_checked,
+        },
+    )
+
+
+def _emit_created(
+    args: argparse.Namespace, out: Output, store_id: str, recovery_key: str, extra: dict[str, Any]
+) -> None:
+    joined = (
+        f"Đã gia nhập {extra['server']} là máy số {extra['device_number']} / Joined "
+        f"{extra['server']} as device {extra['device_number']}\n"
+        if extra
+        else ""
+    )
     out.emit(
-        {"data_dir": str(args.data_dir), "store_id": store.store_id, "recovery_key": recovery_key},
-        "Đã tạo kho dữ liệu mã hóa / Encrypted store created: "
+        {
+            "data_dir": str(args.data_dir),
+            "store_id": store_id,
+            "recovery_key": recovery_key,
+            **extra,
+        },
+        f"{joined}Đã tạo kho dữ liệu mã hóa / Encrypted store created: "
         f"{args.data_dir}\n\n"
         "KHÓA KHÔI PHỤC / RECOVERY KEY (chỉ hiện một lần — in ra và cất giữ an toàn /\n"
         "shown once — print it and keep it safe):\n\n"
@@ -647,14 +747,30 @@ def backup(ctx: Context) -> None:
 
 
 def restore(args: argparse.Namespace, out: Output) -> None:
+    from emr_desktop.store.restored import pending_catch_up
+
     store = Store.restore(args.data_dir, args.file, recovery_key=args.recovery_key)
+    mark = pending_catch_up(store.read_meta())
     with store.unit_of_work(user_id=None) as uow:
-        uow.audit("store.restore", detail={"file": args.file.name})
+        uow.audit("store.restore", detail={"file": args.file.name, "catch_up": mark is not None})
         uow.commit()
     store.close()
+    text = f"Đã khôi phục từ bản sao lưu / Restored from backup: {args.file}"
+    if mark is not None and mark.mrn_next is not None:
+        text += (
+            "\nLần đồng bộ tới sẽ tải lại những gì máy này đã đồng bộ sau bản sao lưu; "
+            f"mã bệnh nhân mới bắt đầu từ {mark.mrn_next:010d}"
+            "\nThe next sync pulls back what this PC synced after the backup; new record "
+            f"numbers start at {mark.mrn_next:010d}"
+        )
     out.emit(
-        {"data_dir": str(args.data_dir), "store_id": store.store_id},
-        f"Đã khôi phục từ bản sao lưu / Restored from backup: {args.file}",
+        {
+            "data_dir": str(args.data_dir),
+            "store_id": store.store_id,
+            "catch_up": mark is not None,
+            "mrn_next": None if mark is None else mark.mrn_next,
+        },
+        text,
     )
 
 

@@ -110,11 +110,21 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = command("init", commands.init, user=False, help="tạo kho dữ liệu mới / new store")
-    p.add_argument("--facility", required=True, help="mã cơ sở KCB (5 ký tự)")
-    p.add_argument("--facility-name", required=True)
-    p.add_argument("--admin", required=True, help="tên đăng nhập quản trị viên")
+    p.add_argument("--facility", help="mã cơ sở KCB (5 ký tự); không dùng với --server")
+    p.add_argument("--facility-name")
+    p.add_argument(
+        "--admin",
+        help="tên đăng nhập quản trị viên của máy; với --server có thể bỏ khi máy chủ đã có "
+        "quản trị viên / this PC's administrator; optional with --server when the server "
+        "has an administrator account",
+    )
     p.add_argument("--admin-full-name", default="Quản trị viên")
     p.add_argument("--device-number", type=int, default=1)
+    p.add_argument(
+        "--server", help="gia nhập cơ sở trên máy chủ / join the facility on this server URL"
+    )
+    p.add_argument("--code", help="mã đăng ký một lần (với --server) / one-time enroll code")
+    p.add_argument("--device-name", help="tên máy (với --server) / device name")
 
     users = sub.add_parser("user", help="tài khoản / accounts").add_subparsers(
         dest="user_command", required=True, parser_class=_Parser

@@ -75,6 +75,15 @@ def fold_tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
+def username_key(username: str) -> str:
+    """The form two usernames are compared in, on the PCs and on the server: NFC, case
+    folded, trimmed (`QuanTri` and `quantri` are the same name to the person typing it).
+
+    Each PC makes its first administrator offline, so two PCs may choose the same name;
+    login then lets the password tell the accounts apart (`services.auth.login`)."""
+    return unicodedata.normalize("NFC", username).strip().casefold()
+
+
 def _is_control(char: str) -> bool:
     # Category C covers control (Cc), format (Cf: zero-width spaces from copy-paste),
     # surrogates, private-use and unassigned code points: none belongs in a name.

@@ -5,16 +5,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cache
+from typing import Any, NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
 
 from emr_desktop.core.errors import AuthenticationError, ValidationError
 from emr_desktop.core.ids import new_id
 from emr_desktop.core.permissions import Permission, require
 from emr_desktop.core.records import User
+from emr_desktop.core.text import username_key
 from emr_desktop.core.timeutil import utc_now
+from emr_desktop.store.schema import TABLES_BY_KIND
 from emr_desktop.store.store import Store
 from emr_desktop.store.uow import UnitOfWork
 
@@ -77,6 +81,46 @@ def _password_matches(password_hash: str, password: str) -> bool:
         return False
 
 
+@cache
+def _decoy_hash() -> str:
+    """A hash no password is given for: verified when a username has no account, so that
+    a login for a name nobody has takes as long as one for a real account."""
+    return _hasher.hash(new_id())
+
+
+def accounts_named(uow: UnitOfWork, username: str) -> list[User]:
+    """The accounts (active or not, never deleted ones) whose username is `username` in the
+    sense of `username_key`: usually one, several when PCs chose the same name offline."""
+    key = username_key(username)
+    # Usernames are ASCII (`User` refuses others), so SQLite's lower() folds them as
+    # casefold() does; the exact comparison below is the rule.
+    table = TABLES_BY_KIND[User.KIND]
+    rows = uow.conn.execute(
+        select(table.c.id).where(
+            func.lower(table.c.username) == key.lower(), table.c.deleted_at.is_(None)
+        )
+    ).scalars()
+    found = [uow.get(User, user_id) for user_id in rows]
+    return sorted(
+        (u for u in found if username_key(u.username) == key),
+        key=lambda u: (u.created_at, u.id),
+    )
+
+
+def check_username_free(uow: UnitOfWork, username: str) -> None:
+    """Refuse a new account's username already used by another account this store knows
+    (its facility's: a PC holds its facility's accounts), compared by `username_key`."""
+    if accounts_named(uow, username):
+        raise ValidationError(
+            "username",
+            "unique",
+            f"Tên đăng nhập {username!r} đã có trong cơ sở (không phân biệt chữ hoa, chữ "
+            "thường); chọn tên khác",
+            f"The username {username!r} is taken in the facility (case does not matter); "
+            "choose another",
+        )
+
+
 def _failure(uow: UnitOfWork, user_id: str, now: datetime) -> bool:
     """Count a failed login; True when the account is now locked."""
     row = uow.conn.exec_driver_sql(
@@ -104,42 +148,97 @@ def _locked_until(uow: UnitOfWork, user_id: str, now: datetime) -> datetime | No
 
 
 def login(store: Store, username: str, password: str) -> Session:
-    """Check the password and open a session; five failures lock the account 15 minutes.
+    """Check the password and open a session; five failures lock an account 15 minutes.
 
     Every success and failure is audited. The error never says whether the username exists.
+
+    Usernames are compared by `username_key`. Several active accounts may share one name
+    (made on different PCs offline, before names were checked): the password decides.
+    It is verified against every account of the name, locked ones included, and nothing
+    stops early, so the time taken does not tell which account matched, and a name nobody
+    has is verified against a decoy hash. Then:
+
+    * exactly one account not locked matches, and no other account of the name does: that
+      account logs in;
+    * the password matches several accounts of the name: refused, audited
+      (`login.refused_ambiguous`), and the user is told to ask IT (one account must be
+      renamed, `emr-sync-server user rename`); no one is logged in, since either could be
+      the person typing;
+    * nothing matches: a failure is counted on every account of the name that is not
+      locked, as a guess at a shared name is a guess at each of its accounts (so the name
+      does not multiply an attacker's tries); when every account of the name is locked the
+      answer is "locked", as for a single account. A locked account's password never
+      changes the outcome while it is locked, except to refuse an ambiguous login.
     """
     now = utc_now()
     wrong = AuthenticationError("Sai tên đăng nhập hoặc mật khẩu", "Wrong username or password")
     with store.unit_of_work(user_id=None) as uow:
-        users = [u for u in uow.find(User, username=username) if u.deleted_at is None]
-        user = users[0] if users else None
-        if user is None or not user.active:
+        accounts = [u for u in accounts_named(uow, username) if u.active]
+        if not accounts:
+            _password_matches(_decoy_hash(), password)
             uow.audit("login.failed", detail={"reason": "unknown_or_inactive"})
             uow.commit()
             raise wrong
+        locks = {u.id: _locked_until(uow, u.id, now) for u in accounts}
+        # Every hash is verified: no early exit, whatever matched.
+        matching = [u for u in accounts if _password_matches(u.password_hash, password)]
+        usable = [u for u in matching if locks[u.id] is None]
+        if len(usable) == 1 and len(matching) == 1:
+            user = usable[0]
+        elif usable:
+            _refuse_ambiguous(uow, matching)
+        else:
+            _refuse_failed(uow, accounts, locks, now, wrong)
         uow.user_id = user.id
-        until = _locked_until(uow, user.id, now)
-        if until is not None:
-            uow.audit("login.refused_locked", target_kind="user", target_id=user.id)
-            uow.commit()
-            minutes = max(1, int((until - now).total_seconds() // 60) + 1)
-            raise AuthenticationError(
-                f"Tài khoản đang bị khóa do nhập sai mật khẩu nhiều lần; thử lại sau "
-                f"{minutes} phút",
-                f"The account is locked after repeated wrong passwords; try again in {minutes} min",
-            )
-        if not _password_matches(user.password_hash, password):
-            locked = _failure(uow, user.id, now)
-            uow.audit(
-                "login.failed", target_kind="user", target_id=user.id, detail={"locked": locked}
-            )
-            uow.commit()
-            raise wrong
         uow.conn.exec_driver_sql("DELETE FROM login_state WHERE user_id = ?", (user.id,))
         uow.audit("login", target_kind="user", target_id=user.id)
         uow.commit()
     log.info("user %s logged in", user.id)
     return Session(user.id, user.username, user.full_name, user.role, user.facility_id)
+
+
+def _refuse_ambiguous(uow: UnitOfWork, matching: list[User]) -> NoReturn:
+    """The password opens several accounts of one name: no one is logged in."""
+    uow.audit(
+        "login.refused_ambiguous",
+        target_kind="user",
+        target_id=matching[0].id,
+        detail={"accounts": [u.id for u in matching]},
+    )
+    uow.commit()
+    log.warning("login refused: %d accounts share a username and a password", len(matching))
+    raise AuthenticationError(
+        "Tên đăng nhập này được dùng cho nhiều tài khoản có cùng mật khẩu, nên không biết "
+        "bạn là ai. Hãy báo bộ phận CNTT để đổi tên một tài khoản.",
+        "This username belongs to several accounts with the same password, so it is not "
+        "known who you are. Ask the IT staff to rename one of the accounts.",
+    )
+
+
+def _refuse_failed(
+    uow: UnitOfWork,
+    accounts: list[User],
+    locks: dict[str, datetime | None],
+    now: datetime,
+    wrong: AuthenticationError,
+) -> NoReturn:
+    """No account of the name opened: count the failure, or say the accounts are locked."""
+    unlocked = [u for u in accounts if locks[u.id] is None]
+    if not unlocked:
+        until = min(t for t in locks.values() if t is not None)
+        for user in accounts:
+            uow.audit("login.refused_locked", target_kind="user", target_id=user.id)
+        uow.commit()
+        minutes = max(1, int((until - now).total_seconds() // 60) + 1)
+        raise AuthenticationError(
+            f"Tài khoản đang bị khóa do nhập sai mật khẩu nhiều lần; thử lại sau {minutes} phút",
+            f"The account is locked after repeated wrong passwords; try again in {minutes} min",
+        )
+    for user in unlocked:
+        locked = _failure(uow, user.id, now)
+        uow.audit("login.failed", target_kind="user", target_id=user.id, detail={"locked": locked})
+    uow.commit()
+    raise wrong
 
 
 def confirm_password(uow: UnitOfWork, session: Session, password: str) -> User:
@@ -165,7 +264,8 @@ def add_user(
     password: str,
     practitioner_code: str | None = None,
 ) -> User:
-    """Create a staff account (admin only)."""
+    """Create a staff account (admin only); its username must be free in the facility
+    (`check_username_free`)."""
     session.require(Permission.USER_MANAGE)
     with store.unit_of_work(user_id=session.user_id) as uow:
         user = User(
@@ -176,13 +276,7 @@ def add_user(
             password_hash=hash_password(password),
             practitioner_code=practitioner_code,
         )
-        if uow.find(User, username=user.username):
-            raise ValidationError(
-                "username",
-                "unique",
-                f"Tên đăng nhập {username!r} đã có",
-                f"The username {username!r} is taken",
-            )
+        check_username_free(uow, user.username)
         uow.add(user)
         uow.audit("user.add", target_kind="user", target_id=user.id, detail={"role": user.role})
         uow.commit()

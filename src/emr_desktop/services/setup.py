@@ -8,11 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from emr_desktop.core.errors import SyncError
+from emr_desktop.core.errors import SyncError, ValidationError
 from emr_desktop.core.ids import facility_id_for, new_id
 from emr_desktop.core.records import Device, Facility, User
 from emr_desktop.core.timeutil import utc_now
-from emr_desktop.services.auth import hash_password
+from emr_desktop.services.auth import check_username_free, hash_password
 from emr_desktop.store.keys import RECOVERY_FILE
 from emr_desktop.store.mrn import set_mrn_block
 from emr_desktop.store.store import DB_FILE, STORE_FILE, Store
@@ -31,6 +31,22 @@ class EnrolledFacility:
     facility_code: str
     facility_name: str
     device_number: int
+
+
+@dataclass(frozen=True)
+class EnrolledSetup:
+    """A PC set up by joining its facility on the server."""
+
+    store: Store
+    #: Shown once: it opens the store when the keyring is lost.
+    recovery_key: str
+    #: The facility's accounts were pulled during the setup, so the first administrator's
+    #: username was checked against them. False: the pull failed (no link, server down);
+    #: the setup went on, offline-first, and the name could not be checked.
+    accounts_checked: bool
+    #: The local first administrator made, or None when none was asked for (staff log in
+    #: with the facility's accounts pulled from the server).
+    admin_username: str | None
 
 
 def _facility(code: str, name: str) -> Facility:
@@ -63,7 +79,7 @@ def _first_admin(facility_id: str, username: str, full_name: str, password: str)
 def _write_setup(
     store: Store,
     facility: Facility,
-    admin: User,
+    admin: User | None,
     device_name: str,
     device_number: int,
 ) -> None:
@@ -84,7 +100,8 @@ def _write_setup(
                 device_number=device_number,
             )
         )
-        uow.add(replace(admin, facility_id=facility.id, device_id=device_id))
+        if admin is not None:
+            uow.add(replace(admin, facility_id=facility.id, device_id=device_id))
         set_mrn_block(uow.conn, device_id, device_number)
         uow.conn.exec_driver_sql(
             "INSERT INTO meta(key, value) VALUES ('facility_id', ?)", (facility.id,)
@@ -123,16 +140,36 @@ def initialize_enrolled(
     admin_full_name: str,
     admin_password: str,
     device_name: str = "",
-) -> tuple[Store, str]:
-    """Create the store of a PC joining a facility on a server; returns it and the recovery
-    key (show once).
+    pull_accounts: Callable[[Store], object] | None = None,
+) -> EnrolledSetup:
+    """Create the store of a PC joining a facility on a server.
 
     The facility and this PC's number come from the server: `enroll` is given the new,
     still empty store, enrolls it (`syncclient.engine.enroll`) and says what the server
     answered. When it fails (a wrong code, no link), the new store is removed again, so the
     setup can be retried; the administrator's details are checked before anything is made.
+
+    Usernames are not checked anywhere a PC sets itself up offline, so after enrolling,
+    `pull_accounts` (the first pull of the facility's records, over the link that just
+    worked) brings the facility's accounts, and then:
+
+    * a first administrator (`admin_username` given) must have a username no account of
+      the facility has (`auth.check_username_free`); if it is taken the setup is refused
+      and the store removed, like any failed setup (the enrollment code is used by then:
+      the message says so);
+    * with no `admin_username`, no local administrator is made, but only when the pull
+      brought an active administrator account: staff then log in with the facility's
+      accounts (offline too: their password hashes are in the store now).
+
+    When the pull fails the setup still completes (offline-first), with the local
+    administrator unchecked (`EnrolledSetup.accounts_checked` False, for the caller to say
+    so); a setup without a local administrator then refuses, as nobody could log in.
     """
-    admin = _first_admin(_PENDING, admin_username, admin_full_name, admin_password)
+    admin = (
+        _first_admin(_PENDING, admin_username, admin_full_name, admin_password)
+        if admin_username.strip()
+        else None
+    )
     store, recovery_key = Store.init(data_dir)
     try:
         enrolled = enroll(store)
@@ -142,11 +179,75 @@ def initialize_enrolled(
                 "Máy chủ trả về mã cơ sở không khớp với cơ sở của nó",
                 "The server answered with a facility id that does not match its code",
             )
-        _write_setup(store, facility, admin, device_name, enrolled.device_number)
+        _write_setup(store, facility, None, device_name, enrolled.device_number)
+        checked = _pull_accounts(store, pull_accounts)
+        if admin is None:
+            _require_facility_admin(store, checked)
+        else:
+            _add_first_admin(store, replace(admin, facility_id=facility.id), checked)
     except BaseException:
         _remove_new_store(store)
         raise
-    return store, recovery_key
+    return EnrolledSetup(store, recovery_key, checked, admin.username if admin else None)
+
+
+def _pull_accounts(store: Store, pull: Callable[[Store], object] | None) -> bool:
+    """Run the setup's first pull; False when it failed (the setup goes on without it)."""
+    if pull is None:
+        return False
+    try:
+        pull(store)
+    except (SyncError, OSError) as exc:
+        log.warning("setup: the facility's accounts could not be fetched (%s)", type(exc).__name__)
+        return False
+    return True
+
+
+def _add_first_admin(store: Store, admin: User, checked: bool) -> None:
+    with store.unit_of_work(user_id=None) as uow:
+        if checked:
+            try:
+                check_username_free(uow, admin.username)
+            except ValidationError as taken:
+                prefix = f"{taken.field}: "  # ValidationError puts it before the message
+                raise ValidationError(
+                    "username",
+                    "unique",
+                    f"{taken.message_vi.removeprefix(prefix)}, hoặc bỏ trống để dùng tài "
+                    "khoản của cơ sở. Mã đăng ký đã được dùng: xin bộ phận CNTT mã mới.",
+                    f"{taken.message_en.removeprefix(prefix)}, or leave it empty to use the "
+                    "facility's accounts. The enrollment code is used now: ask the IT staff "
+                    "for a new one.",
+                ) from taken
+        uow.add(replace(admin, device_id=store.device_id))
+        uow.audit("user.add", target_kind="user", target_id=admin.id, detail={"role": "admin"})
+        uow.commit()
+
+
+def _require_facility_admin(store: Store, checked: bool) -> None:
+    """A PC set up without its own administrator needs one of the facility's."""
+    if not checked:
+        raise ValidationError(
+            "username",
+            "required",
+            "Không tải được tài khoản của cơ sở từ máy chủ, nên cần tạo quản trị viên cho máy "
+            "này. Mã đăng ký đã được dùng: xin bộ phận CNTT mã mới.",
+            "The facility's accounts could not be fetched from the server, so this PC needs "
+            "its own administrator. The enrollment code is used now: ask the IT staff for a "
+            "new one.",
+        )
+    with store.unit_of_work(user_id=None) as uow:
+        admins = [u for u in uow.find(User, role="admin", active=True) if u.deleted_at is None]
+    if not admins:
+        raise ValidationError(
+            "username",
+            "required",
+            "Cơ sở chưa có tài khoản quản trị viên nào trên máy chủ, nên cần tạo quản trị "
+            "viên cho máy này. Mã đăng ký đã được dùng: xin bộ phận CNTT mã mới.",
+            "The facility has no administrator account on the server yet, so this PC needs "
+            "its own administrator. The enrollment code is used now: ask the IT staff for a "
+            "new one.",
+        )
 
 
 def _remove_new_store(store: Store) -> None:

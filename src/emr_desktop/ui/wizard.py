@@ -3,11 +3,13 @@
 Hospital IT (or whoever sets up the PC) chooses how the PC works: on its own, for a
 facility typed here, or joined to the hospital's server with a one-time enrollment code,
 in which case the facility and the PC's number come from the server. Then the first
-administrator account. The encrypted store is made on a background thread (argon2 and
-SQLCipher take seconds on an old PC; the window keeps answering), and the recovery key is
-shown once, in large type: Finish stays disabled until the user confirms they wrote it
-down and types its last group back. Without that key a PC whose keyring was wiped cannot
-be opened again.
+administrator account; a PC joining the server may go without one when the facility's
+accounts on the server include an administrator (the setup pulls them right after
+enrolling, and refuses a first administrator whose username the facility already has).
+The encrypted store is made on a background thread (argon2 and SQLCipher take seconds on
+an old PC; the window keeps answering), and the recovery key is shown once, in large type:
+Finish stays disabled until the user confirms they wrote it down and types its last group
+back. Without that key a PC whose keyring was wiped cannot be opened again.
 
 Each page checks its fields before moving on and shows what is wrong beside the field; an
 error from the server (a wrong or used code, no link) sends the user back to fix it, and
@@ -17,6 +19,7 @@ the half-made store is removed so the next attempt starts clean.
 from __future__ import annotations
 
 import logging
+import socket
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -42,10 +45,16 @@ from emr_desktop.core.errors import EmrError, SyncError, ValidationError
 from emr_desktop.core.ids import facility_id_for
 from emr_desktop.core.records import Facility, User
 from emr_desktop.services.auth import MIN_PASSWORD_LENGTH
-from emr_desktop.services.setup import EnrolledFacility, initialize, initialize_enrolled
+from emr_desktop.services.setup import (
+    EnrolledFacility,
+    EnrolledSetup,
+    initialize,
+    initialize_enrolled,
+)
 from emr_desktop.store.store import Store
 from emr_desktop.syncclient.client import ServerRefused, SyncClient
-from emr_desktop.syncclient.engine import enroll
+from emr_desktop.syncclient.credentials import load_credential, server_url
+from emr_desktop.syncclient.engine import enroll, pull_changes
 from emr_desktop.ui import i18n
 from emr_desktop.ui.worker import Worker
 
@@ -88,15 +97,29 @@ def _field_error(error: ValidationError) -> str:
 def enroll_new_store(
     store: Store, server_url: str, code: str, device_name: str
 ) -> EnrolledFacility:
-    """Enroll the PC's new store with the server (runs on the setup thread)."""
+    """Enroll the PC's new store with the server (runs on the setup thread).
+
+    The server lists devices by name: an empty one (the field is optional here) is sent as
+    the computer's name, as `emr-admin enroll` does.
+    """
     client = SyncClient(server_url, timeout=ENROLL_TIMEOUT)
-    result = enroll(store, client.base_url, code, device_name, client=client)
+    name = device_name.strip() or socket.gethostname() or "PC"
+    result = enroll(store, client.base_url, code, name, client=client)
     return EnrolledFacility(
         facility_id=result.facility_id,
         facility_code=result.facility_code,
         facility_name=result.facility_name,
         device_number=result.device_number,
     )
+
+
+def pull_new_store(store: Store) -> None:
+    """The setup's first pull, over the link the enrollment just used (runs on the setup
+    thread): it brings the facility's accounts before the first administrator is made."""
+    client = SyncClient(
+        server_url(store), credential=load_credential(store), timeout=ENROLL_TIMEOUT
+    )
+    pull_changes(store, client)
 
 
 class ModePage(QWizardPage):
@@ -341,8 +364,12 @@ class AdminPage(QWizardPage):
         self.again_error = _error_label("admin_password_again_error")
         self.password_rule = QLabel()
         self.password_rule.setWordWrap(True)
+        self.no_local_admin = QCheckBox()
+        self.no_local_admin.setObjectName("no_local_admin")
+        self.no_local_admin.hide()
         self._labels = [QLabel() for _ in range(4)]
         form = QFormLayout(self)
+        form.addRow(self.no_local_admin)
         for label_widget, field, error in (
             (self._labels[0], self.username, self.username_error),
             (self._labels[1], self.full_name, self.full_name_error),
@@ -353,9 +380,33 @@ class AdminPage(QWizardPage):
             form.addRow(label_widget, field)
             form.addRow("", error)
         form.addRow("", self.password_rule)
+        self.no_local_admin.toggled.connect(self._no_local_admin_toggled)
         i18n.watch_language(self, self.retranslate)
 
+    def initializePage(self) -> None:  # noqa: N802 - Qt name
+        # Only a PC joining the server can count on the facility's accounts.
+        wizard = self.wizard()
+        enrolling = isinstance(wizard, SetupWizard) and wizard.enrolling()
+        self.no_local_admin.setVisible(enrolling)
+        if not enrolling:
+            self.no_local_admin.setChecked(False)
+
+    def wants_admin(self) -> bool:
+        """False when no local administrator is to be made (a PC joining the server)."""
+        # isHidden, not isVisible: asked while another page is shown.
+        return self.no_local_admin.isHidden() or not self.no_local_admin.isChecked()
+
+    def _no_local_admin_toggled(self, checked: bool) -> None:
+        for field in (self.username, self.full_name, self.password, self.password_again):
+            field.setEnabled(not checked)
+
     def retranslate(self) -> None:
+        self.no_local_admin.setText(
+            self.tr(
+                "&No administrator on this PC: staff log in with their accounts from the "
+                "hospital's server"
+            )
+        )
         self.setTitle(self.tr("First administrator"))
         self.setSubTitle(
             self.tr(
@@ -385,6 +436,8 @@ class AdminPage(QWizardPage):
             self.again_error,
         ):
             _show_error(error, "")
+        if not self.wants_admin():
+            return True
         try:
             User(
                 id="setup",
@@ -499,11 +552,16 @@ class KeyPage(QWizardPage):
         if wizard.busy:
             self.status.setText(self.tr("Creating the encrypted store… This takes a few seconds."))
         elif wizard.store is not None:
-            self.status.setText(
-                self.tr("The store of {facility} is ready on this PC (PC number {number}).").format(
-                    facility=wizard.facility_name, number=wizard.device_number
+            ready = self.tr("The store of {facility} is ready on this PC (PC number {number}).")
+            text = ready.format(facility=wizard.facility_name, number=wizard.device_number)
+            if wizard.unchecked_admin:
+                unchecked = self.tr(
+                    "The facility's accounts could not be fetched from the server, so it was "
+                    "not checked that no other PC uses the username {username}. If two "
+                    "accounts share it, ask the IT staff to rename one."
                 )
-            )
+                text += "\n\n" + unchecked.format(username=wizard.unchecked_admin)
+            self.status.setText(text)
         else:
             self.status.setText(
                 self.tr("The store could not be created. Go back, correct and try again.")
@@ -558,6 +616,9 @@ class SetupWizard(QWizard):
         self.recovery_key: str | None = None
         self.facility_name = ""
         self.device_number = 0
+        #: The first administrator's username when the facility's accounts could not be
+        #: fetched to check it (a PC joining the server while the link dropped).
+        self.unchecked_admin = ""
         self.busy = False
         self._enrolled: list[EnrolledFacility] = []
         self._worker: Worker | None = Worker("emr-setup")
@@ -590,7 +651,7 @@ class SetupWizard(QWizard):
         if self.busy or self.store is not None or self._worker is None:
             return
         admin = self.admin_page
-        username = admin.username.text().strip()
+        username = admin.username.text().strip() if admin.wants_admin() else ""
         full_name = admin.full_name.text()
         password = admin.password.text()
         if self.enrolling():
@@ -612,6 +673,7 @@ class SetupWizard(QWizard):
                 admin_full_name=full_name,
                 admin_password=password,
                 device_name=device_name,
+                pull_accounts=pull_new_store,
                 on_done=self._created,
                 on_error=self._failed,
             )
@@ -636,9 +698,15 @@ class SetupWizard(QWizard):
         self.setButtonLayout([QWizard.WizardButton.Stretch, QWizard.WizardButton.FinishButton])
         self.key_page.show_busy()
 
-    def _created(self, result: tuple[Store, str]) -> None:
+    def _created(self, result: tuple[Store, str] | EnrolledSetup) -> None:
         self.busy = False
-        self.store, self.recovery_key = result
+        if isinstance(result, EnrolledSetup):
+            self.store, self.recovery_key = result.store, result.recovery_key
+            unchecked = result.admin_username and not result.accounts_checked
+            self.unchecked_admin = result.admin_username or "" if unchecked else ""
+        else:
+            self.store, self.recovery_key = result
+            self.unchecked_admin = ""
         if self._enrolled:
             self.facility_name = self._enrolled[-1].facility_name
             self.device_number = self._enrolled[-1].device_number

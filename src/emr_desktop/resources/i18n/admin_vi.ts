@@ -4,61 +4,66 @@
 <context>
     <name>AdminPage</name>
     <message>
-        <location filename="../../ui/wizard.py" line="359"/>
+        <location filename="../../ui/wizard.py" line="399"/>
+        <source>&amp;No administrator on this PC: staff log in with their accounts from the hospital&apos;s server</source>
+        <translation>&amp;Không tạo quản trị viên trên máy này: nhân viên đăng nhập bằng tài khoản của họ trên máy chủ bệnh viện</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wizard.py" line="403"/>
         <source>First administrator</source>
         <translation>Quản trị viên đầu tiên</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="362"/>
+        <location filename="../../ui/wizard.py" line="406"/>
         <source>The administrator adds the staff accounts, makes backups and manages this PC. Doctors, nurses and clerks get their own accounts later.</source>
         <translation>Quản trị viên tạo tài khoản cho nhân viên, sao lưu dữ liệu và quản lý máy này. Bác sĩ, điều dưỡng và nhân viên tiếp đón sẽ có tài khoản riêng sau.</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="366"/>
+        <location filename="../../ui/wizard.py" line="410"/>
         <source>&amp;Username</source>
         <translation>&amp;Tên đăng nhập</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="367"/>
+        <location filename="../../ui/wizard.py" line="411"/>
         <source>&amp;Full name</source>
         <translation>&amp;Họ và tên</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="368"/>
+        <location filename="../../ui/wizard.py" line="412"/>
         <source>&amp;Password</source>
         <translation>&amp;Mật khẩu</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="369"/>
+        <location filename="../../ui/wizard.py" line="413"/>
         <source>Password &amp;again</source>
         <translation>&amp;Nhập lại mật khẩu</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="370"/>
+        <location filename="../../ui/wizard.py" line="414"/>
         <source>e.g. qt.nam (no accents)</source>
         <translation>ví dụ: qt.nam (không dấu)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/wizard.py" line="373"/>
+        <location filename="../../ui/wizard.py" line="417"/>
         <source>At least %n character(s); a phrase of a few words is easy to remember.</source>
         <translation>
             <numerusform>Ít nhất %n ký tự; một cụm vài từ sẽ dễ nhớ.</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="378"/>
+        <location filename="../../ui/wizard.py" line="422"/>
         <source>&amp;Create the store</source>
         <translation>&amp;Tạo kho dữ liệu</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/wizard.py" line="409"/>
+        <location filename="../../ui/wizard.py" line="455"/>
         <source>The password must have at least %n character(s).</source>
         <translation>
             <numerusform>Mật khẩu phải có ít nhất %n ký tự.</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="415"/>
+        <location filename="../../ui/wizard.py" line="461"/>
         <source>The two passwords differ.</source>
         <translation>Hai mật khẩu nhập vào khác nhau.</translation>
     </message>
@@ -288,52 +293,52 @@
 <context>
     <name>FacilityPage</name>
     <message>
-        <location filename="../../ui/wizard.py" line="202"/>
+        <location filename="../../ui/wizard.py" line="219"/>
         <source>Facility</source>
         <translation>Cơ sở khám chữa bệnh</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="203"/>
+        <location filename="../../ui/wizard.py" line="220"/>
         <source>The health facility this PC belongs to.</source>
         <translation>Cơ sở y tế mà máy này thuộc về.</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="204"/>
+        <location filename="../../ui/wizard.py" line="221"/>
         <source>Facility &amp;code (MA_CSKCB)</source>
         <translation>&amp;Mã cơ sở KCB (MA_CSKCB)</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="205"/>
+        <location filename="../../ui/wizard.py" line="222"/>
         <source>Facility &amp;name</source>
         <translation>&amp;Tên cơ sở</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="206"/>
+        <location filename="../../ui/wizard.py" line="223"/>
         <source>PC &amp;number</source>
         <translation>&amp;Số máy</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="207"/>
+        <location filename="../../ui/wizard.py" line="224"/>
         <source>PC name</source>
         <translation>Tên máy</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="208"/>
+        <location filename="../../ui/wizard.py" line="225"/>
         <source>5 characters, e.g. 70001</source>
         <translation>5 ký tự, ví dụ: 70001</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="209"/>
+        <location filename="../../ui/wizard.py" line="226"/>
         <source>e.g. Trung tâm Y tế huyện Đồng Phú</source>
         <translation>ví dụ: Trung tâm Y tế huyện Đồng Phú</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="210"/>
+        <location filename="../../ui/wizard.py" line="227"/>
         <source>e.g. Khoa Nội – máy 1 (optional)</source>
         <translation>ví dụ: Khoa Nội – máy 1 (không bắt buộc)</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="213"/>
+        <location filename="../../ui/wizard.py" line="230"/>
         <source>Give each PC of the facility its own number: the record numbers (MRN) it prints start from it, so two PCs never print the same one.</source>
         <translation>Mỗi máy trong cơ sở cần một số riêng: mã bệnh nhân (MRN) do máy cấp được tính từ số này, nên hai máy không bao giờ cấp trùng mã.</translation>
     </message>
@@ -341,37 +346,42 @@
 <context>
     <name>KeyPage</name>
     <message>
-        <location filename="../../ui/wizard.py" line="485"/>
+        <location filename="../../ui/wizard.py" line="531"/>
         <source>Recovery key</source>
         <translation>Khóa khôi phục</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="488"/>
+        <location filename="../../ui/wizard.py" line="534"/>
         <source>Write this key on paper now and keep it locked away, apart from the PC. It is shown only this once. If this PC&apos;s keyring is ever lost (Windows reinstalled, account reset), the IT staff need it to open the records again.</source>
         <translation>Hãy chép khóa này ra giấy ngay bây giờ và cất giữ ở nơi có khóa, tách riêng khỏi máy. Khóa chỉ hiện một lần này. Nếu kho khóa của máy bị mất (cài lại Windows, đặt lại tài khoản), bộ phận CNTT cần khóa này để mở lại dữ liệu.</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="493"/>
+        <location filename="../../ui/wizard.py" line="539"/>
         <source>I have &amp;written the key down and put it away safely</source>
         <translation>Tôi đã &amp;chép khóa ra giấy và cất giữ an toàn</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="494"/>
+        <location filename="../../ui/wizard.py" line="540"/>
         <source>&amp;Type its last group (4 characters)</source>
         <translation>&amp;Gõ lại nhóm cuối của khóa (4 ký tự)</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="500"/>
+        <location filename="../../ui/wizard.py" line="546"/>
         <source>Creating the encrypted store… This takes a few seconds.</source>
         <translation>Đang tạo kho dữ liệu mã hóa… Việc này mất vài giây.</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="503"/>
+        <location filename="../../ui/wizard.py" line="548"/>
         <source>The store of {facility} is ready on this PC (PC number {number}).</source>
         <translation>Kho dữ liệu của {facility} đã sẵn sàng trên máy này (máy số {number}).</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="509"/>
+        <location filename="../../ui/wizard.py" line="552"/>
+        <source>The facility&apos;s accounts could not be fetched from the server, so it was not checked that no other PC uses the username {username}. If two accounts share it, ask the IT staff to rename one.</source>
+        <translation>Không tải được tài khoản của cơ sở từ máy chủ, nên chưa kiểm tra được tên đăng nhập {username} có bị máy khác dùng không. Nếu hai tài khoản trùng tên, hãy báo bộ phận CNTT đổi tên một tài khoản.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/wizard.py" line="560"/>
         <source>The store could not be created. Go back, correct and try again.</source>
         <translation>Chưa tạo được kho dữ liệu. Hãy quay lại, sửa và thử lại.</translation>
     </message>
@@ -397,38 +407,38 @@
 <context>
     <name>ModePage</name>
     <message>
-        <location filename="../../ui/wizard.py" line="139"/>
+        <location filename="../../ui/wizard.py" line="156"/>
         <source>Set up this PC</source>
         <extracomment>Seconds the server may take to answer the enrollment. The wizard&apos;s usual buttons (Qt&apos;s own layout), put back after a failed attempt.</extracomment>
         <translation>Thiết lập máy này</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="140"/>
+        <location filename="../../ui/wizard.py" line="157"/>
         <source>This PC has no patient records yet. Choose how it will work.</source>
         <translation>Máy này chưa có dữ liệu bệnh nhân. Hãy chọn cách máy sẽ hoạt động.</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="141"/>
+        <location filename="../../ui/wizard.py" line="158"/>
         <source>&amp;On its own, without a server</source>
         <translation>Hoạt động &amp;độc lập, không có máy chủ</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="144"/>
+        <location filename="../../ui/wizard.py" line="161"/>
         <source>For a facility without a central server yet. The records stay on this PC; it can be enrolled with a server later.</source>
         <translation>Dành cho cơ sở chưa có máy chủ trung tâm. Dữ liệu được lưu trên máy này; sau này có thể đăng ký máy với máy chủ.</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="148"/>
+        <location filename="../../ui/wizard.py" line="165"/>
         <source>&amp;Join the hospital&apos;s server</source>
         <translation>&amp;Kết nối với máy chủ của bệnh viện</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="151"/>
+        <location filename="../../ui/wizard.py" line="168"/>
         <source>The IT staff give you the server&apos;s address and a one-time enrollment code. The facility and this PC&apos;s number come from the server, and the PC then keeps its records in step with the others.</source>
         <translation>Bộ phận CNTT cung cấp địa chỉ máy chủ và một mã đăng ký dùng một lần. Thông tin cơ sở và số máy được lấy từ máy chủ; sau đó máy đồng bộ dữ liệu với các máy khác.</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="156"/>
+        <location filename="../../ui/wizard.py" line="173"/>
         <source>&amp;Language</source>
         <translation>&amp;Ngôn ngữ</translation>
     </message>
@@ -859,52 +869,52 @@
 <context>
     <name>ServerPage</name>
     <message>
-        <location filename="../../ui/wizard.py" line="279"/>
+        <location filename="../../ui/wizard.py" line="296"/>
         <source>Hospital server</source>
         <translation>Máy chủ bệnh viện</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="280"/>
+        <location filename="../../ui/wizard.py" line="297"/>
         <source>The IT staff make an enrollment code for this PC on the server.</source>
         <translation>Bộ phận CNTT tạo mã đăng ký cho máy này trên máy chủ.</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="281"/>
+        <location filename="../../ui/wizard.py" line="298"/>
         <source>Server &amp;address</source>
         <translation>&amp;Địa chỉ máy chủ</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="282"/>
+        <location filename="../../ui/wizard.py" line="299"/>
         <source>&amp;Enrollment code</source>
         <translation>&amp;Mã đăng ký</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="283"/>
+        <location filename="../../ui/wizard.py" line="300"/>
         <source>PC name</source>
         <translation>Tên máy</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="284"/>
+        <location filename="../../ui/wizard.py" line="301"/>
         <source>e.g. https://emr.ttyt-dongphu.vn</source>
         <translation>ví dụ: https://emr.ttyt-dongphu.vn</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="285"/>
+        <location filename="../../ui/wizard.py" line="302"/>
         <source>e.g. ABCD-EFGH-JKLM</source>
         <translation>ví dụ: ABCD-EFGH-JKLM</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="286"/>
+        <location filename="../../ui/wizard.py" line="303"/>
         <source>e.g. Khoa Nội – máy 1 (optional)</source>
         <translation>ví dụ: Khoa Nội – máy 1 (không bắt buộc)</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="301"/>
+        <location filename="../../ui/wizard.py" line="318"/>
         <source>Give the full address, starting with https:// (or http://).</source>
         <translation>Nhập đầy đủ địa chỉ, bắt đầu bằng https:// (hoặc http://).</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="306"/>
+        <location filename="../../ui/wizard.py" line="323"/>
         <source>Type the enrollment code the IT staff gave.</source>
         <translation>Nhập mã đăng ký do bộ phận CNTT cung cấp.</translation>
     </message>
@@ -912,8 +922,9 @@
 <context>
     <name>SetupWizard</name>
     <message>
-        <location filename="../../ui/wizard.py" line="581"/>
+        <location filename="../../ui/wizard.py" line="635"/>
         <source>EMR Desktop — setting up this PC</source>
+        <extracomment>The first administrator&apos;s username when the facility&apos;s accounts could not be fetched to check it (a PC joining the server while the link dropped).</extracomment>
         <translation>EMR Desktop — thiết lập máy</translation>
     </message>
 </context>
