@@ -135,9 +135,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def clean_environment(home: Path, workdir: Path) -> dict[str, str]:
-    """What a fresh login on the test box would have, and nothing of the caller's."""
-    path = os.pathsep.join([str(_bin_dir()), os.environ.get("PATH", os.defpath)])
+def clean_environment(
+    home: Path, workdir: Path, first_on_path: Path | None = None
+) -> dict[str, str]:
+    """What a fresh login on the test box would have, and nothing of the caller's.
+
+    `first_on_path` (the installed bundle's folder) comes before this Python's scripts: its
+    `emr-admin` is then the one the doc runs, as on a ward PC; `emr-sync-server`, which the
+    bundle does not carry, still comes from this Python."""
+    dirs = [first_on_path] if first_on_path is not None else []
+    path = os.pathsep.join([*map(str, dirs), str(_bin_dir()), os.environ.get("PATH", os.defpath)])
     env = {
         "PATH": path,
         "HOME": str(home),
@@ -212,7 +219,13 @@ def _stop_group(pgid: int) -> None:
             time.sleep(0.1)
 
 
-def run_doc(doc: Path, root: Path, *, timeout: float = DEFAULT_TIMEOUT) -> Outcome:
+def run_doc(
+    doc: Path,
+    root: Path,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    first_on_path: Path | None = None,
+) -> Outcome:
     """Run the ```sh blocks of `doc` in a fresh workdir and HOME under `root`."""
     blocks = sh_blocks(doc.read_text("utf-8"))
     if not blocks:
@@ -233,7 +246,7 @@ def run_doc(doc: Path, root: Path, *, timeout: float = DEFAULT_TIMEOUT) -> Outco
     process = subprocess.Popen(
         ["bash", str(script_file)],
         cwd=workdir,
-        env=clean_environment(home, workdir),
+        env=clean_environment(home, workdir, first_on_path),
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
@@ -297,6 +310,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per doc")
     parser.add_argument("--keep", action="store_true", help="keep the workdirs for inspection")
     parser.add_argument(
+        "--bundle",
+        type=Path,
+        help="the installed program's folder (dist/emr-desktop): its emr-admin runs the docs",
+    )
+    parser.add_argument(
         "--keep-going", action="store_true", help="after a failing doc, try the next ones"
     )
     args = parser.parse_args(argv)
@@ -307,7 +325,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for doc in docs:
             print(f"=== {doc.name}", file=sys.stderr, flush=True)
-            outcome = run_doc(doc, root, timeout=args.timeout)
+            outcome = run_doc(
+                doc,
+                root,
+                timeout=args.timeout,
+                first_on_path=args.bundle.resolve() if args.bundle else None,
+            )
             outcomes.append(outcome)
             print(report(outcome), file=sys.stderr, flush=True)
             if not outcome.ok and not args.keep_going:
