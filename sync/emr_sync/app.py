@@ -12,6 +12,9 @@ Besides enroll, push, pull and health (see `core/wire.py`), for enrolled devices
 * `PUT /v1/attachments/{event_id}` (raw body, at most 50 MB) → `{"event_id", "sha256",
   "size", "stored"}` and `GET /v1/attachments/{event_id}` → the bytes: the content of an
   attachment event of the device's facility, see `attachments`.
+* `POST /v1/audit` `{"protocol", "device_id", "rows", "restored_from"?}` → `{"acked_seq",
+  "acked_hash", "last_seq", "last_hash", "forked"}`: the device's audit rows, hash chain
+  checked, see `audit`.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from emr_desktop.core.errors import EmrError
 from emr_desktop.core.wire import PROTOCOL_VERSION, SUPPORTED_PROTOCOLS, Op
-from emr_sync import admin, attachments, ingest, patients, versions
+from emr_sync import admin, attachments, audit, ingest, patients, versions
 from emr_sync.db import op_log, open_database, read_transaction
 from emr_sync.errors import ApiError
 from emr_sync.settings import Settings
@@ -164,6 +167,14 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         await run_in_threadpool(attachments.upload_target, engine, device, event_id)
         data = await read_raw(request, attachments.MAX_ATTACHMENT_BYTES)
         return await run_in_threadpool(attachments.store_upload, engine, device, event_id, data)
+
+    @app.post("/v1/audit")
+    async def push_audit(request: Request) -> dict[str, Any]:
+        device = await _authenticate(request, engine)
+        body = await read_json(request, settings.max_body_bytes)
+        _check_protocol(body.get("protocol"))
+        rows, restored_from = audit.parse_batch(body, device)
+        return await run_in_threadpool(audit.receive, engine, device, rows, restored_from)
 
     @app.get("/v1/attachments/{event_id}")
     async def download_attachment(request: Request, event_id: str) -> Response:

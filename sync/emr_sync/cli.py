@@ -7,6 +7,8 @@
     emr-sync-server enroll-code --facility 70001
     emr-sync-server devices list | devices revoke ID | status
     emr-sync-server migrate            # bring the schema to this version's (also done by serve)
+    emr-sync-server audit verify [--facility 70001]   # the PCs' audit chains (exit 1: broken)
+    emr-sync-server audit show --patient-id ID        # who did what to a chart
 
 Every command takes --data-dir / --database-url (or EMR_SYNC_DATA_DIR /
 EMR_SYNC_DATABASE_URL) and --json. `serve --min-client-version` (or
@@ -31,7 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from emr_desktop import __version__
 from emr_desktop.core.errors import EmrError
-from emr_sync import admin
+from emr_sync import admin, audit
 from emr_sync.db import open_database
 from emr_sync.errors import ApiError
 from emr_sync.settings import DEFAULT_PORT, Settings
@@ -101,6 +103,16 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("id")
 
     sub.add_parser("status", parents=[common], help="facilities, sequences, conflicts")
+
+    trail = sub.add_parser("audit", help="the PCs' audit logs").add_subparsers(
+        dest="action", required=True
+    )
+    verify = trail.add_parser(
+        "verify", parents=[common], help="check every device's chain; name the first broken link"
+    )
+    verify.add_argument("--facility", help="mã cơ sở / facility code")
+    show = trail.add_parser("show", parents=[common], help="who did what to a chart")
+    show.add_argument("--patient-id", required=True)
     return parser
 
 
@@ -200,6 +212,10 @@ def _run(args: argparse.Namespace, engine: Engine) -> Any:
         return admin.list_devices(engine)
     if command == "devices":
         return admin.revoke_device(engine, args.id)
+    if command == "audit" and args.action == "verify":
+        return audit.verify(engine, args.facility)
+    if command == "audit":
+        return audit.patient_trail(engine, args.patient_id)
     return admin.status(engine)
 
 
@@ -228,8 +244,37 @@ def _print_human(command: str, result: Any) -> None:
                     " dùng chung / shared usernames: emr-sync-server user duplicates",
                     file=sys.stderr,
                 )
+    elif command == "audit" and isinstance(result, list):
+        for row in result:
+            who = row["username"] or row["user_id"] or "-"
+            print(f"{row['at']}\t{row['device_name'] or row['device_id']}\t{who}\t{row['action']}")
+    elif command == "audit":
+        _print_audit_verify(result)
     else:
         print(" ".join(f"{k}={v}" for k, v in result.items()))
+
+
+def _print_audit_verify(result: dict[str, Any]) -> None:
+    for d in result["devices"]:
+        broken = d["first_broken"]
+        state = "ok"
+        if broken is not None:
+            state = (
+                f"HỎNG / BROKEN branch {broken['branch']} row {broken['seq']} "
+                f"({broken['row_id']}): {broken['reason_vi']} / {broken['reason_en']}"
+            )
+        print(f"{d['facility']}\t{d['device_id']}\t{d['name']}\t{d['rows']} rows\t{state}")
+    for f in result["forks"]:
+        print(
+            f"rẽ nhánh sau khôi phục / fork after a restore: {f['device_id']} branch "
+            f"{f['branch']} continues row {f['fork_seq']} ({f['received_at']})"
+        )
+    print(
+        f"Nhật ký nguyên vẹn / Audit logs intact: {result['rows']} dòng/rows"
+        if result["ok"]
+        else "NHẬT KÝ BỊ SỬA / AUDIT LOG BROKEN",
+        file=sys.stderr,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -258,7 +303,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         _print_human(args.command, result)
-    return 0
+    broken = args.command == "audit" and isinstance(result, dict) and not result["ok"]
+    return 1 if broken else 0
 
 
 def _fail(args: argparse.Namespace, code: str, vi: str, en: str) -> int:

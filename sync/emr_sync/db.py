@@ -201,6 +201,49 @@ attachment_blob = Table(
     Index("ix_attachment_blob_content", "facility_id", "sha256"),
 )
 
+#: The audit rows of every PC (DESIGN §5), as the PC wrote them, hash chain included (see
+#: `emr_sync.audit`). `branch` is 0 for a device's chain, n for the n-th chain continued by
+#: a restored copy of its store (`audit_fork`); `seq` is the PC's own row number.
+audit_row = Table(
+    "audit_row",
+    metadata,
+    Column("device_id", Text, nullable=False),
+    Column("id", Text, nullable=False),
+    Column("facility_id", Text, nullable=False),
+    Column("branch", Integer, nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("at", Text, nullable=False),
+    Column("user_id", Text),
+    Column("action", Text, nullable=False),
+    Column("target_kind", Text),
+    Column("target_id", Text),
+    Column("patient_id", Text),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", Text, nullable=False),
+    Column("hash", Text, nullable=False),
+    Column("received_at", Text, nullable=False),
+    PrimaryKeyConstraint("device_id", "id", name="pk_audit_row"),
+    Index("ix_audit_row_chain", "device_id", "branch", "seq"),
+    Index("ix_audit_row_hash", "device_id", "hash"),
+    Index("ix_audit_row_patient", "patient_id"),
+)
+
+#: Where a restored PC's chain left the one the server held (`emr_sync.audit`): the hash
+#: it declared (`restored_from`), the row its new branch continues (`fork_hash`) and the
+#: tip of the chain it left (`abandoned_hash`), so that verify explains the fork.
+audit_fork = Table(
+    "audit_fork",
+    metadata,
+    Column("device_id", Text, nullable=False),
+    Column("branch", Integer, nullable=False),
+    Column("restored_from", Text, nullable=False),
+    Column("fork_hash", Text, nullable=False),
+    Column("first_row_id", Text, nullable=False),
+    Column("abandoned_hash", Text, nullable=False),
+    Column("received_at", Text, nullable=False),
+    PrimaryKeyConstraint("device_id", "branch", name="pk_audit_fork"),
+)
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 _WRITE = "emr_write"
 

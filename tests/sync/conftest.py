@@ -54,6 +54,9 @@ TABLES = (
     "patient_link_pair",
     "event_patient",
     "duplicate_candidate",
+    "attachment_blob",
+    "audit_row",
+    "audit_fork",
 )
 #: Any argon2id-shaped hash: the server never verifies passwords.
 FAKE_HASH = "$argon2id$v=19$m=65536,t=3,p=4$x$y"

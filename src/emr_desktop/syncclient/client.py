@@ -122,6 +122,20 @@ class PullPage:
     own: bool = False
 
 
+@dataclass(frozen=True)
+class AuditAck:
+    """What `/v1/audit` answers: the batch's last row, now held by the server (None for an
+    empty batch), and the last row of this device's chain on the server."""
+
+    acked_seq: int | None
+    acked_hash: str | None
+    last_seq: int | None
+    #: `core.auditchain.GENESIS` when the server holds no row of this device.
+    last_hash: str
+    #: The server started a new branch for a restored chain (`restored_from`).
+    forked: bool = False
+
+
 class SyncClient:
     """Talks to the central server at `base_url` (e.g. `https://emr.ttyt.vn`)."""
 
@@ -221,6 +235,30 @@ class SyncClient:
             more=bool(_get(data, "more", bool)),
             server_time_ms=_get(data, "server_time_ms", int),
             own=data.get("own") is True,
+        )
+
+    def push_audit(
+        self, *, device_id: str, rows: list[dict[str, Any]], restored_from: str | None = None
+    ) -> AuditAck:
+        """Send audit rows of this device, in order (`core.auditchain.WIRE_FIELDS`);
+        `restored_from` declares a restored store's chain (see `emr_sync.audit`). An empty
+        batch asks for the server's last row of this device."""
+        body: dict[str, Any] = {"protocol": PROTOCOL_VERSION, "device_id": device_id, "rows": rows}
+        if restored_from is not None:
+            body["restored_from"] = restored_from
+        data = self._request("POST", "/v1/audit", body=body)
+        acked_seq, acked_hash = data.get("acked_seq"), data.get("acked_hash")
+        last_seq = data.get("last_seq")
+        if rows and (acked_seq != rows[-1]["seq"] or acked_hash != rows[-1]["hash"]):
+            raise _malformed("acked_seq")
+        if last_seq is not None and not isinstance(last_seq, int):
+            raise _malformed("last_seq")
+        return AuditAck(
+            acked_seq=acked_seq,
+            acked_hash=acked_hash,
+            last_seq=last_seq,
+            last_hash=_get(data, "last_hash", str),
+            forked=data.get("forked") is True,
         )
 
     def upload_attachment(self, event_id: str, data: bytes) -> bool:

@@ -25,6 +25,17 @@ Both are bounded per sync (`ATTACHMENT_BUDGET_BYTES` each way, so a first sync o
 scans does not hold up the next records sync; the loop runs again at once while some are
 left) and best-effort: a refused or corrupt attachment is counted in the report, logged by
 event id, skipped and tried again at the next sync; it never fails the sync of the records.
+
+The audit log (`store.audit`, DESIGN §5) goes to the server last, in order, in batches
+(`push_audit`): `AUDIT_PUSHED_SEQ_KEY` moves only after the server's OK for a batch, so a
+crash in between sends the batch again, which the server acknowledges again. Best-effort
+like the attachments: a failure is counted in the report and retried at the next sync.
+Bounded per sync (`AUDIT_BATCH` × `AUDIT_BATCHES_PER_SYNC` rows); the rest go at the next
+sync. A restored store sends, from what was pushed as of its backup, a chain the server may
+have continued past the backup: the server refuses it, answers its last row, and the PC,
+finding that row nowhere in its own chain and a restore in its log, declares the restore
+(`restored_from`) and the server keeps the new branch beside the old one
+(`emr_sync.audit`). The status bar's pending count does not include audit rows.
 """
 
 from __future__ import annotations
@@ -44,12 +55,18 @@ from sqlalchemy import Connection, delete, func, select
 from emr_desktop.core.errors import SyncError
 from emr_desktop.core.timeutil import utc_now
 from emr_desktop.core.wire import PUSH_BATCH, Op
-from emr_desktop.store import restored
+from emr_desktop.store import audit, restored
 from emr_desktop.store.mrn import set_mrn_block
 from emr_desktop.store.replica import adopt_server_stamps, apply_remote_ops
 from emr_desktop.store.schema import attachment_upload, outbox
 from emr_desktop.store.store import Store
-from emr_desktop.syncclient.client import Enrollment, PullPage, ServerRefused, SyncClient
+from emr_desktop.syncclient.client import (
+    AuditAck,
+    Enrollment,
+    PullPage,
+    ServerRefused,
+    SyncClient,
+)
 from emr_desktop.syncclient.credentials import SERVER_URL_KEY, save_credential
 
 log = logging.getLogger(__name__)
@@ -65,6 +82,14 @@ ATTACHMENT_BUDGET_BYTES = 16 * 1024 * 1024
 #: Attachments fetched per sync at most: also bounds the requests for attachments the
 #: server does not hold yet (the PC that saved them has not uploaded them).
 MAX_DOWNLOADS = 100
+#: The last audit row the server acknowledged: its seq and hash (`push_audit`).
+AUDIT_PUSHED_SEQ_KEY = "audit_pushed_seq"
+AUDIT_PUSHED_HASH_KEY = "audit_pushed_hash"
+#: While a restored store's chain is declared to the server: the hash it continues from.
+AUDIT_RESTORED_FROM_KEY = "audit_restored_from"
+#: Audit rows per request (the server takes up to 1000), and requests per sync at most.
+AUDIT_BATCH = 500
+AUDIT_BATCHES_PER_SYNC = 40
 
 
 @dataclass(frozen=True)
@@ -81,6 +106,11 @@ class SyncReport:
     attachment_failures: int = 0
     #: Attachments left for the next sync by the per-sync budget (not the failed ones).
     attachments_left: int = 0
+    #: Audit rows the server acknowledged, left for the next sync, and whether sending
+    #: them failed (retried at the next sync; the records are synced all the same).
+    audit_pushed: int = 0
+    audit_left: int = 0
+    audit_failed: bool = False
 
 
 def enroll(
@@ -432,6 +462,107 @@ def download_attachments(
     return Transfers(done, failed, len(missing) - len(chosen), cut=False)
 
 
+@dataclass(frozen=True)
+class AuditPush:
+    """Audit rows sent in one sync."""
+
+    pushed: int
+    left: int
+    failed: bool
+
+
+def pending_audit_count(store: Store) -> int:
+    """Audit rows the server has not acknowledged (not in the status bar's count)."""
+    after = int(store.read_meta().get(AUDIT_PUSHED_SEQ_KEY, "0"))
+    with store.engine.connect() as conn:
+        found = conn.exec_driver_sql("SELECT count(*) FROM audit_log WHERE seq > ?", (after,))
+        return int(found.scalar_one())
+
+
+def push_audit(
+    store: Store, client: SyncClient, *, max_batches: int = AUDIT_BATCHES_PER_SYNC
+) -> AuditPush:
+    """Send the audit rows the server has not acknowledged, in order, `AUDIT_BATCH` at a
+    time, at most `max_batches` requests. Raises `SyncError` when the server refuses them;
+    what was acknowledged before stays recorded."""
+    pushed = 0
+    for _ in range(max_batches):
+        values = store.read_meta()
+        after = int(values.get(AUDIT_PUSHED_SEQ_KEY, "0"))
+        declared = values.get(AUDIT_RESTORED_FROM_KEY)
+        with store.engine.connect() as conn:
+            rows = audit.rows_after(conn, after, AUDIT_BATCH)
+        if not rows:
+            return AuditPush(pushed, 0, failed=False)
+        try:
+            ack = client.push_audit(device_id=store.device_id, rows=rows, restored_from=declared)
+        except ServerRefused as exc:
+            if exc.error_code != "audit_chain_broken" or declared is not None:
+                raise
+            _find_audit_branch(store, client, after)
+            continue
+        _record_audit_ack(store, ack, declared)
+        pushed += len(rows)
+    return AuditPush(pushed, pending_audit_count(store), failed=False)
+
+
+def _record_audit_ack(store: Store, ack: AuditAck, declared: str | None) -> None:
+    with store.engine.begin() as conn:
+        for key, value in (
+            (AUDIT_PUSHED_SEQ_KEY, str(ack.acked_seq)),
+            (AUDIT_PUSHED_HASH_KEY, str(ack.acked_hash)),
+        ):
+            conn.exec_driver_sql(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+        if declared is not None and ack.last_hash == ack.acked_hash:
+            # The server's chain of this device now ends with this PC's: nothing to declare.
+            conn.exec_driver_sql("DELETE FROM meta WHERE key = ?", (AUDIT_RESTORED_FROM_KEY,))
+
+
+def _find_audit_branch(store: Store, client: SyncClient, after: int) -> None:
+    """The server refused rows after `after` as not following its chain: find out why.
+
+    Its last row in this PC's chain: it holds more (an answer lost) or less (the server
+    restored from its own backup) than recorded; sending goes on after that row. Nowhere
+    in it: the server holds rows this store never had, i.e. this store is a backup restored
+    after they were written; with a restore in the log, the restore is declared from the
+    last row recorded as held. Otherwise nothing is declared: IT must look.
+    """
+    server = client.push_audit(device_id=store.device_id, rows=[])
+    values = store.read_meta()
+    with store.engine.connect() as conn:
+        held = audit.seq_of_hash(conn, server.last_hash)
+        was_restored = held is None and audit.restored_after(conn, after)
+    if held is not None:
+        log.warning("audit: the server holds this PC's chain up to row %d, not %d", held, after)
+        _write_meta(
+            store, {AUDIT_PUSHED_SEQ_KEY: str(held), AUDIT_PUSHED_HASH_KEY: server.last_hash}
+        )
+        return
+    if not was_restored:
+        raise SyncError(
+            "Máy chủ giữ những dòng nhật ký của máy này mà máy này không có, dù máy không được "
+            "khôi phục từ bản sao lưu: cần bộ phận CNTT kiểm tra (emr-sync-server audit verify)",
+            "The server holds audit rows of this PC that this PC does not have, though it was "
+            "not restored from a backup: IT must check (emr-sync-server audit verify)",
+        )
+    since = values.get(AUDIT_PUSHED_HASH_KEY, audit.GENESIS)
+    log.warning("audit: restored store; declaring its chain from row %d", after)
+    _write_meta(store, {AUDIT_RESTORED_FROM_KEY: since})
+
+
+def _push_audit_reported(store: Store, client: SyncClient) -> AuditPush:
+    """`push_audit`, its failure logged (by code) and reported instead of raised."""
+    try:
+        return push_audit(store, client)
+    except SyncError as exc:
+        log.warning("audit rows not sent: %s", _error_code(exc))
+        return AuditPush(0, pending_audit_count(store), failed=True)
+
+
 def _error_code(exc: SyncError) -> str:
     # The code only: a message may quote the server's words, never needed in this log.
     return exc.error_code if isinstance(exc, ServerRefused) else type(exc).__name__
@@ -443,8 +574,8 @@ def sync_once(
     """Push everything waiting, pull everything new, then move attachment bytes (within
     `attachment_budget_bytes` each way, `ATTACHMENT_BUDGET_BYTES` unless given). Raises
     `SyncError` when the records fail; whatever was acknowledged or applied before the
-    failure stays done. Attachments never raise: their failures are counted in the report
-    and tried again at the next sync."""
+    failure stays done. Attachments and the audit rows, sent last, never raise: their
+    failures are counted in the report and tried again at the next sync."""
     budget = ATTACHMENT_BUDGET_BYTES if attachment_budget_bytes is None else attachment_budget_bytes
     pushed, skew = push_outbox(store, client)
     pulled, conflicts, seen_skew = pull_changes(store, client)
@@ -457,14 +588,23 @@ def sync_once(
         if up.cut
         else download_attachments(store, client, budget_bytes=budget)
     )
+    # The link failed on the attachments: the audit rows wait for the next sync.
+    trail = (
+        AuditPush(0, pending_audit_count(store), failed=True)
+        if up.cut or down.cut
+        else _push_audit_reported(store, client)
+    )
     log.info(
-        "sync: pushed %d, pulled %d, conflicts %d; attachments up %d, down %d, failed %d",
+        "sync: pushed %d, pulled %d, conflicts %d; attachments up %d, down %d, failed %d; "
+        "audit rows %d%s",
         pushed,
         pulled,
         conflicts,
         up.done,
         down.done,
         up.failed + down.failed,
+        trail.pushed,
+        " (failed)" if trail.failed else "",
     )
     return SyncReport(
         pushed=pushed,
@@ -475,4 +615,7 @@ def sync_once(
         downloaded=down.done,
         attachment_failures=up.failed + down.failed,
         attachments_left=up.left + down.left,
+        audit_pushed=trail.pushed,
+        audit_left=trail.left,
+        audit_failed=trail.failed,
     )
