@@ -112,6 +112,9 @@ def test_prescribe_with_a_live_quantity_and_sign(
     assert tab.model.rowCount() == 1
     tab.table.selectRow(0)
     assert "Paracetamol 500 mg" in tab.detail.text()
+    # This PC sends nothing to the national system: no empty column for it.
+    settle(qtbot, ctx)
+    assert tab.table.isColumnHidden(RX_NATIONAL)
 
 
 def test_allergy_warning_must_be_acknowledged(
@@ -324,6 +327,7 @@ def test_each_signed_prescription_shows_its_national_status_and_refusals_stand_o
         tab = open_tab(qtbot, ctx, PrescriptionsTab, patient.id)
         settle(qtbot, ctx)
         assert _national(tab, accepted) == _national(tab, refused) == "Chờ gửi"
+        assert not tab.table.isColumnHidden(RX_NATIONAL)
         assert not tab.national_warning.isVisible()
 
         portal.script[:] = ["ok", "refuse"]

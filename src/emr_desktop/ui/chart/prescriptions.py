@@ -1172,6 +1172,8 @@ class PrescriptionsTab(ClinicalTab):
 
     def _national_loaded(self, found: dict[str, PrescriptionSubmission]) -> None:
         self.model.set_national(found)
+        # A PC (and a chart) that sends nothing to the national system keeps the room.
+        self.table.setColumnHidden(RX_NATIONAL, not found)
         waiting = (SubmissionStatus.QUEUED, SubmissionStatus.FAILED)
         if any(s.status in waiting for s in found.values()):
             self._national_timer.start()
