@@ -371,6 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = command("studies", commands.imaging_studies, parent=imaging, help="ca chụp / studies")
     p.add_argument("patient", help="id hoặc mã bệnh nhân")
+    pacs_commands.add_imaging_commands(imaging, command)
 
     catalogs = sub.add_parser("catalog", help="danh mục / catalogues").add_subparsers(
         dest="catalog_command", required=True, parser_class=_Parser

@@ -8,6 +8,8 @@
   — the studies the PACS has (audited: criteria names and the count, not the values).
 * `pacs fetch STUDY_UID --patient ID_OR_MRN` — put a study of the PACS into a chart and
   its images into this PC's encrypted cache, for viewing when the link is down.
+* `imaging upload STUDY_UID` — send a study imported on this PC to the PACS (STOW-RS), so
+  that every PC can view it; the record says so only once the PACS holds every image.
 
 `--user` is the member of staff running the command (as everywhere in `emr-admin`); the
 PACS account is `--pacs-user`.
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from emr_desktop.core.imaging import DicomInstance, DicomStudy
 from emr_desktop.core.timeutil import to_local
 from emr_desktop.imaging import dicom
-from emr_desktop.imaging.dicomweb import DicomWebClient
+from emr_desktop.imaging.dicomweb import DicomWebClient, PacsError, failure_text
 from emr_desktop.services import imaging
 from emr_desktop.services import patients as patient_service
 from emr_desktop.services.pacs import (
@@ -251,3 +253,61 @@ def pacs_fetch(ctx: Context) -> None:
         f"Fetched {fetched} images ({size / 1e6:.1f} MB) into chart {patient.mrn}\n"
         f"{_study_text(study)}\n  [{record.id}]",
     )
+
+
+def add_imaging_commands(
+    imaging_parser: Any, command: Callable[..., argparse.ArgumentParser]
+) -> None:
+    """Add `imaging upload` to `emr-admin imaging`."""
+    p = command(
+        "upload",
+        imaging_upload,
+        parent=imaging_parser,
+        help="gửi ca chụp nhập trên máy này lên PACS / send an imported study to the PACS",
+    )
+    p.add_argument("study", help="StudyInstanceUID")
+
+
+def imaging_upload(ctx: Context) -> None:
+    uid = ctx.args.study
+    with DicomWebClient(**pacs_client_args(ctx.store, ctx.session)) as client:
+        outcome = imaging.upload_study(
+            ctx.store,
+            ctx.session,
+            uid,
+            lambda study_uid, files: client.store_instances(files, study_uid=study_uid),
+        )
+    lines = [
+        f"PACS đã lưu {outcome.stored}/{outcome.instances} ảnh / "
+        f"The PACS stored {outcome.stored} of {outcome.instances} images"
+    ]
+    for sop, code in outcome.failed:
+        vi, en = failure_text(code)
+        lines.append(f"  PACS từ chối / refused {sop}: {vi} / {en}")
+    if outcome.on_pacs:
+        lines.append(
+            "Ca chụp đã có trên PACS: mọi máy đều xem được / "
+            "The study is on the PACS: every PC can view it"
+        )
+    else:
+        lines.append(
+            "Ca chụp CHƯA được đánh dấu là có trên PACS; chạy lại lệnh sau / "
+            "The study is NOT marked as on the PACS; run the command again later"
+        )
+    ctx.out.emit(
+        {
+            "record_id": outcome.record_id,
+            "study_instance_uid": uid,
+            "instances": outcome.instances,
+            "stored": outcome.stored,
+            "failed": [{"sop_instance_uid": s, "reason": c} for s, c in outcome.failed],
+            "on_pacs": outcome.on_pacs,
+        },
+        "\n".join(lines),
+    )
+    if not outcome.on_pacs:
+        refused = len(outcome.failed)
+        raise PacsError(
+            f"PACS từ chối {refused} ảnh; ca chụp chưa được đánh dấu là có trên PACS",
+            f"The PACS refused {refused} images; the study is not marked as on the PACS",
+        )

@@ -1,13 +1,20 @@
-"""The PACS client: DICOMweb search (QIDO-RS) and retrieve (WADO-RS) over `requests`.
+"""The PACS client: DICOMweb search (QIDO-RS), retrieve (WADO-RS) and store (STOW-RS) over
+`requests`.
 
     client = DicomWebClient("https://pacs.bvhuyen.vn/dicom-web", auth=("emr", "…"))
     studies = client.search_studies(patient_id="BN0001234")
     for data in client.retrieve_series(study_uid, series_uid):   # one DICOM file at a time
         ...
 
+    result = client.store_instances(files, study_uid=uid)  # files: an iterator of bytes
+    result.stored, result.failed                            # per SOPInstanceUID
+
 Searches answer in the DICOM JSON model (PS3.18 §F.2) and become `core.imaging` dataclasses;
 retrieves answer `multipart/related; type="application/dicom"`, parsed here as a stream so a
-series of hundreds of megabytes is never held whole in memory. Every failure is a `PacsError`
+series of hundreds of megabytes is never held whole in memory. A store sends
+`multipart/related; type="application/dicom"` the same way, one part at a time, as the
+iterator of files yields them (HTTP chunked transfer: the size of the whole is never needed
+up front). Every failure is a `PacsError`
 (a `SyncError`: talking to a server failed) with a Vietnamese and an English message;
 `PacsUnreachable` means the link is down, and the PC keeps working offline from its cache.
 Nothing here logs a patient's name or id.
@@ -17,8 +24,9 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from email.message import Message
 from types import TracebackType
@@ -55,6 +63,11 @@ _TIMEZONE_OFFSET = "00080201"
 _STUDY_DESCRIPTION = "00081030"
 _SERIES_DESCRIPTION = "0008103E"
 _AVAILABLE_TRANSFER_SYNTAX = "00083002"
+_REFERENCED_SOP_INSTANCE = "00081155"
+_FAILURE_REASON = "00081197"
+_FAILED_SOP_SEQUENCE = "00081198"
+_REFERENCED_SOP_SEQUENCE = "00081199"
+_WARNING_REASON = "00081196"
 _PATIENT_NAME = "00100010"
 _PATIENT_ID = "00100020"
 _PATIENT_BIRTH_DATE = "00100030"
@@ -320,7 +333,115 @@ class DicomWebClient:
         """Every instance of a study as DICOM files, one at a time, as they arrive."""
         return self._retrieve(f"/studies/{require_uid(study_uid, 'study_instance_uid')}")
 
+    # ------------------------------------------------------------------ STOW-RS
+
+    def store_instances(
+        self, files: Iterable[bytes], *, study_uid: str | None = None
+    ) -> StoreResult:
+        """Send DICOM files to the PACS (STOW-RS, PS3.18 §10.5) in one request, streamed:
+        each file is read from `files` as the previous one has gone out, so a study of
+        hundreds of megabytes is never whole in memory.
+
+        With `study_uid` the request goes to `{base}/studies/{uid}`, and the PACS refuses any
+        file of another study; without, to `{base}/studies`. The PACS's answer (a DICOM JSON
+        object: ReferencedSOPSequence for what it stored, FailedSOPSequence for what it did
+        not) is read whatever its status (200 all stored, 202 some failed or with warnings,
+        409 or 400 none or some failed), and given back per SOPInstanceUID. Errors are the
+        same as for a retrieve: `PacsUnreachable`, `PacsAuthFailed`, `PacsBadAnswer`, ….
+        """
+        path = "/studies"
+        if study_uid is not None:
+            path += "/" + require_uid(study_uid, "study_instance_uid")
+        boundary = f"emr-stow-{secrets.token_hex(16)}"
+        headers = {
+            **self._headers,
+            "Content-Type": f'multipart/related; type="application/dicom"; boundary={boundary}',
+            "Accept": DICOM_JSON,
+        }
+        sent = _Counter()
+        try:
+            response = self.session.post(
+                self.base_url + path,
+                data=_stow_body(files, boundary, sent),
+                headers=headers,
+                auth=self._auth,
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            raise self._unreachable(exc) from exc
+        with response:
+            answer = self._stow_answer(response)
+        result = StoreResult(
+            status=response.status_code,
+            sent=sent.count,
+            stored=frozenset(_text(item, _REFERENCED_SOP_INSTANCE) or "" for item in answer[0])
+            - {""},
+            failed={
+                sop: _int(item, _FAILURE_REASON)
+                for item in answer[1]
+                if (sop := _text(item, _REFERENCED_SOP_INSTANCE))
+            },
+        )
+        # Counts only: the uids are the study's, and the study is a patient's.
+        log.info(
+            "PACS %s store: HTTP %s, %d sent, %d stored, %d failed",
+            self.host,
+            result.status,
+            result.sent,
+            len(result.stored),
+            len(result.failed),
+        )
+        return result
+
+    def _stow_answer(
+        self, response: requests.Response
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(ReferencedSOPSequence items, FailedSOPSequence items) of a STOW-RS answer."""
+        status = response.status_code
+        media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        payload: Any = None
+        # Orthanc sends its failure answers (400, 409) with no Content-Type at all.
+        if media in (DICOM_JSON, "application/json", "") and response.content.strip():
+            try:
+                payload = response.json()
+            except ValueError:
+                payload = None
+        # Some servers wrap the one object in a list.
+        if isinstance(payload, list) and len(payload) == 1:
+            payload = payload[0]
+        if not isinstance(payload, dict) or not (
+            _REFERENCED_SOP_SEQUENCE in payload or _FAILED_SOP_SEQUENCE in payload
+        ):
+            if status >= 400:
+                raise self._refused(status)
+            raise _bad_answer(
+                self.host,
+                "câu trả lời lưu ảnh (STOW-RS) không có danh sách ảnh đã lưu",
+                "the answer to a store (STOW-RS) lists no stored instance",
+            )
+        if status in (401, 403):
+            raise self._refused(status)
+        return (
+            [v for v in _values(payload, _REFERENCED_SOP_SEQUENCE) if isinstance(v, dict)],
+            [v for v in _values(payload, _FAILED_SOP_SEQUENCE) if isinstance(v, dict)],
+        )
+
     # ------------------------------------------------------------------ transport
+
+    def _unreachable(self, exc: requests.RequestException) -> PacsUnreachable:
+        if isinstance(exc, requests.Timeout):
+            return PacsUnreachable(
+                f"PACS {self.host} không trả lời kịp; đường truyền có thể đang gián đoạn. "
+                "Máy vẫn làm việc bình thường với ảnh đã lưu trên máy",
+                f"The PACS {self.host} did not answer in time; the link may be down. "
+                "This PC keeps working with the images it has cached",
+            )
+        return PacsUnreachable(
+            f"Không kết nối được PACS {self.host} ({type(exc).__name__}); đường truyền "
+            "hoặc PACS đang ngừng. Máy vẫn làm việc bình thường với ảnh đã lưu trên máy",
+            f"Cannot reach the PACS {self.host} ({type(exc).__name__}); the link or the "
+            "PACS is down. This PC keeps working with the images it has cached",
+        )
 
     def _get(self, path: str, params: Sequence[tuple[str, str]], accept: str) -> requests.Response:
         url = self.base_url + path
@@ -333,20 +454,8 @@ class DicomWebClient:
                 timeout=self.timeout,
                 stream=True,
             )
-        except requests.Timeout as exc:
-            raise PacsUnreachable(
-                f"PACS {self.host} không trả lời kịp; đường truyền có thể đang gián đoạn. "
-                "Máy vẫn làm việc bình thường với ảnh đã lưu trên máy",
-                f"The PACS {self.host} did not answer in time; the link may be down. "
-                "This PC keeps working with the images it has cached",
-            ) from exc
         except requests.RequestException as exc:
-            raise PacsUnreachable(
-                f"Không kết nối được PACS {self.host} ({type(exc).__name__}); đường truyền "
-                "hoặc PACS đang ngừng. Máy vẫn làm việc bình thường với ảnh đã lưu trên máy",
-                f"Cannot reach the PACS {self.host} ({type(exc).__name__}); the link or the "
-                "PACS is down. This PC keeps working with the images it has cached",
-            ) from exc
+            raise self._unreachable(exc) from exc
         if response.status_code >= 400:
             response.close()
             raise self._refused(response.status_code)
@@ -483,6 +592,63 @@ class DicomWebClient:
             f"The connection to the PACS {self.host} broke off ({type(exc).__name__}); "
             "try again when the link is steady",
         )
+
+
+# ====================================================================== STOW-RS
+
+
+@dataclass(frozen=True)
+class StoreResult:
+    """What the PACS said of a store: the SOPInstanceUIDs it stored, and those it refused
+    with their FailureReason (PS3.4 / PS3.18 codes, e.g. 0x0110 processing failure, 0xA700
+    out of resources, 0xC000 cannot understand; None when it gave none)."""
+
+    status: int
+    #: How many files went out.
+    sent: int
+    stored: frozenset[str]
+    failed: Mapping[str, int | None] = field(hash=False)
+
+
+#: What the usual FailureReason codes mean (PS3.4 Annex B, PS3.18 §10.5.3).
+FAILURE_REASONS: dict[int, tuple[str, str]] = {
+    0x0110: ("PACS không xử lý được ảnh", "processing failure"),
+    0x0122: ("PACS không nhận loại ảnh này (SOP Class)", "SOP class not supported"),
+    0x0124: ("PACS không cho phép lưu", "not authorized"),
+    0xA700: ("PACS hết chỗ lưu", "out of resources"),
+    0xA900: ("dữ liệu không khớp loại ảnh", "data set does not match the SOP class"),
+    0xC000: ("PACS không đọc được tệp", "cannot understand"),
+    0xC122: ("PACS không nhận cú pháp truyền này", "transfer syntax not supported"),
+}
+
+
+def failure_text(code: int | None) -> tuple[str, str]:
+    """A FailureReason as (Vietnamese, English) text: "0x0110: processing failure"."""
+    if code is None:
+        return ("PACS không nêu lý do", "the PACS gave no reason")
+    vi, en = FAILURE_REASONS.get(code, ("lỗi khác", "other failure"))
+    return (f"0x{code:04X}: {vi}", f"0x{code:04X}: {en}")
+
+
+class _Counter:
+    """How many parts a streamed body has sent (read once the request is over)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+def _stow_body(files: Iterable[bytes], boundary: str, sent: _Counter) -> Iterator[bytes]:
+    """A multipart/related body, part by part: each file is taken from `files` only when
+    the previous one has been written to the socket."""
+    for data in files:
+        yield (
+            f"--{boundary}\r\nContent-Type: application/dicom\r\n"
+            f"Content-Length: {len(data)}\r\n\r\n"
+        ).encode("ascii")
+        yield data
+        yield b"\r\n"
+        sent.count += 1
+    yield f"--{boundary}--\r\n".encode("ascii")
 
 
 # ====================================================================== multipart/related

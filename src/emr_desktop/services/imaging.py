@@ -9,6 +9,13 @@ two are siblings, and exchange the plain data of `core.imaging`). A study is
   fetched from the PACS ("pacs": a cache, evicted oldest-viewed first, fetched again on
   demand). Pixels never sync.
 
+A study imported on one PC reaches the others through the PACS (`upload_study`, STOW-RS):
+once the PACS holds every instance, the record's `source` becomes "pacs" — no new field:
+"pacs" already means "any PC fetches it from the PACS" — while `held_on_device` still
+names the importing PC, whose copy stays (its rows remain "import": never evicted). A PC
+that knows the record but no instance lists them from the PACS (`list_pacs_instances`)
+and fetches each as it is shown. Nothing is marked until the PACS has it all.
+
 Matching a study to a chart (`match_patient`): the DICOM PatientID equal to the record number
 ("mrn"); PatientID or OtherPatientIDs equal to the chart's CCCD ("cccd"); else the same name,
 folded (no diacritics, any case), and birth date ("name_birth"). Whatever found the chart,
@@ -27,8 +34,9 @@ server checks the same for the synced record, `emr_sync.authz`); reading needs `
 A report is the reading of the images: it needs `result.write` and `result.sign` (doctors;
 nurses hold `result.write` for bedside results only). A key image needs `chart.read` and
 `note.write`. Audited: "imaging.import", "imaging.link_order", "imaging.view" (once per
-viewing), "imaging.list", "imaging.match", "imaging.evict", "imaging.reports" (reading a
-study's reports); reports and key images as their events are ("imaging_report.record",
+viewing), "imaging.list", "imaging.match", "imaging.evict", "imaging.upload" (sending a
+study to the PACS: counts only; `order.write`), "imaging.reports" (reading a study's
+reports); reports and key images as their events are ("imaging_report.record",
 "attachment.record", "event.amends", …).
 """
 
@@ -36,9 +44,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from typing import Protocol
 
 from sqlalchemy import select
 
@@ -879,6 +888,178 @@ def evict_cache(store: Store, session: Session, keep_bytes: int) -> int:
             uow.audit("imaging.evict", detail={"instances": len(evicted), "bytes": freed})
             uow.commit()
     return freed
+
+
+# --------------------------------------------------------------------------- to the PACS
+
+
+class StowAnswer(Protocol):
+    """What the PACS said of a store (`imaging.dicomweb.StoreResult`)."""
+
+    @property
+    def stored(self) -> Collection[str]: ...
+
+    @property
+    def failed(self) -> Mapping[str, int | None]: ...
+
+
+#: Sends a study's DICOM files to the PACS: (study uid, the files one at a time) → what the
+#: PACS stored (`imaging.dicomweb.DicomWebClient.store_instances`, bound by the caller: the
+#: services do not talk DICOMweb themselves, DESIGN §2).
+StowSender = Callable[[str, Iterable[bytes]], StowAnswer]
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    """What sending a study to the PACS did: `on_pacs` once every instance this PC held is
+    in the PACS and the record says so (`source` "pacs": every PC fetches it from there)."""
+
+    record_id: str
+    #: Instances of the study held on this PC, and sent.
+    instances: int
+    stored: int
+    #: SOPInstanceUIDs the PACS refused or did not acknowledge, with its FailureReason.
+    failed: tuple[tuple[str, int | None], ...]
+    on_pacs: bool
+
+
+def _held_sops(uow: UnitOfWork, study_uid: str) -> list[str]:
+    return [
+        str(sop)
+        for (sop,) in uow.conn.exec_driver_sql(
+            "SELECT sop_instance_uid FROM imaging_instance "
+            "WHERE study_instance_uid = ? AND held "
+            "ORDER BY series_instance_uid, instance_number IS NULL, instance_number, "
+            "sop_instance_uid",
+            (study_uid,),
+        )
+    ]
+
+
+def _files(store: Store, session: Session, sops: Sequence[str]) -> Iterator[bytes]:
+    """The DICOM bytes of `sops`, read a few at a time as the upload asks for them."""
+    step = 8
+    for start in range(0, len(sops), step):
+        chunk = sops[start : start + step]
+        found = instances_bytes(store, session, chunk)
+        for sop in chunk:
+            data = found.get(sop)
+            if data is None:
+                # Evicted while sending: the PACS will not get it, the study stays unmarked.
+                continue
+            yield data
+
+
+def upload_study(store: Store, session: Session, study_uid: str, send: StowSender) -> UploadOutcome:
+    """Send the study's instances held on this PC to the PACS (STOW-RS through `send`), so
+    that every PC of the facility can view it, not only the one it was imported on.
+
+    Only when the PACS holds every one of them does the synced record change: `source`
+    becomes "pacs" (other PCs then list the instances from the PACS and fetch them, the
+    path of any study of the PACS), `held_on_device` still names this PC, whose copy stays
+    (imported: never evicted). Otherwise nothing changes and the refused instances are
+    reported: the upload can be run again (the PACS keeps what it has). When the PACS is
+    not set up or cannot be reached, the caller gets that error and nothing has changed.
+    For those who may import (`order.write`); audited ("imaging.upload", counts only).
+    """
+    session.require(Permission.ORDER_WRITE)
+    uid = require_uid(study_uid, "study_instance_uid")
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        record = _require_study(uow, session, uid)
+        sops = _held_sops(uow, uid)
+    if not sops:
+        raise ValidationError(
+            "instances",
+            "required",
+            "Máy này không giữ ảnh nào của ca chụp này để gửi lên PACS",
+            "This PC holds no image of this study to send to the PACS",
+        )
+    answer = send(uid, _files(store, session, sops))
+    failed = {sop: answer.failed.get(sop) for sop in sops if sop not in answer.stored}
+    on_pacs = not failed
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        current = _require_study(uow, session, uid)
+        if on_pacs and current.source != ImagingSource.PACS:
+            uow.update(replace(current, source=ImagingSource.PACS))
+        uow.audit(
+            "imaging.upload",
+            target_kind=ImagingStudy.KIND,
+            target_id=current.id,
+            patient_id=resolve_patient_id(uow, current.patient_id),
+            detail={
+                "instances": len(sops),
+                "stored": len(sops) - len(failed),
+                "failed": len(failed),
+                "on_pacs": on_pacs,
+            },
+        )
+        uow.commit()
+    log.info(
+        "imaging study %s sent to the PACS: %d of %d stored",
+        record.id,
+        len(sops) - len(failed),
+        len(sops),
+    )
+    return UploadOutcome(
+        record_id=record.id,
+        instances=len(sops),
+        stored=len(sops) - len(failed),
+        failed=tuple(failed.items()),
+        on_pacs=on_pacs,
+    )
+
+
+def list_pacs_instances(
+    store: Store, session: Session, study_uid: str, instances: Sequence[DicomInstance]
+) -> int:
+    """Remember the instances the PACS lists for a study in a chart (QIDO-RS), as not held
+    here: the viewer then lays the series out and fetches each image from the PACS as it
+    is shown (`add_instances` keeps it). For a study of the PACS that this PC has never
+    fetched (one another PC imported and sent there, or fetched). Returns how many were
+    new."""
+    session.require(Permission.CHART_READ)
+    uid = require_uid(study_uid, "study_instance_uid")
+    with store.unit_of_work(user_id=session.user_id) as uow:
+        record = _require_study(uow, session, uid)
+        known = _stored(uow, [i.sop_instance_uid for i in instances])
+        now = to_plain(utc_now())
+        rows = []
+        for instance in instances:
+            if instance.study_instance_uid != uid:
+                raise ValidationError(
+                    "instances",
+                    "same_study",
+                    "Có ảnh không thuộc ca chụp này",
+                    "An instance belongs to another study",
+                )
+            sop = require_uid(instance.sop_instance_uid, "sop_instance_uid")
+            if sop in known:
+                continue
+            known[sop] = (uid, False)
+            position = (
+                json.dumps(list(instance.image_position)) if instance.image_position else None
+            )
+            rows.append(
+                (
+                    sop,
+                    uid,
+                    require_uid(instance.series_instance_uid, "series_instance_uid"),
+                    record.patient_id,
+                    instance.instance_number,
+                    position,
+                    instance.frames,
+                    now,
+                )
+            )
+        if rows:
+            uow.conn.exec_driver_sql(
+                "INSERT INTO imaging_instance (sop_instance_uid, study_instance_uid, "
+                "series_instance_uid, patient_id, instance_number, image_position, frames, "
+                "size, held, source, stored_at) VALUES (?,?,?,?,?,?,?,0,0,'pacs',?)",
+                rows,
+            )
+            uow.commit()
+    return len(rows)
 
 
 # --------------------------------------------------------------------------- reports

@@ -13,39 +13,67 @@
 <context>
     <name>ImagingTab</name>
     <message>
-        <location filename="../../ui/imaging/tab.py" line="75"/>
+        <location filename="../../ui/imaging/tab.py" line="84"/>
         <source>Imaging</source>
+        <extracomment>What the last send to the PACS did (text, whether it failed), kept on show.</extracomment>
         <translation>Hình ảnh</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/tab.py" line="78"/>
+        <location filename="../../ui/imaging/tab.py" line="87"/>
         <source>Import from disc/USB…</source>
         <translation>Nhập từ đĩa/USB…</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/tab.py" line="79"/>
+        <location filename="../../ui/imaging/tab.py" line="88"/>
         <source>Search the PACS…</source>
         <translation>Tìm trên PACS…</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/tab.py" line="80"/>
+        <location filename="../../ui/imaging/tab.py" line="89"/>
         <source>Refresh</source>
         <translation>Làm mới</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/tab.py" line="81"/>
+        <location filename="../../ui/imaging/tab.py" line="90"/>
+        <source>Send to the PACS</source>
+        <translation>Gửi lên PACS</translation>
+    </message>
+    <message>
+        <location filename="../../ui/imaging/tab.py" line="92"/>
+        <source>Send the images imported here to the PACS: every PC can then view them</source>
+        <translation>Gửi ảnh nhập trên máy này lên PACS: mọi máy đều xem được</translation>
+    </message>
+    <message>
+        <location filename="../../ui/imaging/tab.py" line="94"/>
         <source>Keep as key image</source>
         <translation>Lưu làm ảnh chính</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/tab.py" line="83"/>
+        <location filename="../../ui/imaging/tab.py" line="96"/>
         <source>Keep the image as shown, with its measurement, in the chart&apos;s documents</source>
         <translation>Lưu ảnh đang xem, cùng phép đo, vào tài liệu của hồ sơ</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/tab.py" line="162"/>
+        <location filename="../../ui/imaging/tab.py" line="178"/>
         <source>No images in this chart yet: import them from a disc or search the PACS.</source>
         <translation>Hồ sơ chưa có ảnh nào: nhập từ đĩa CD/USB hoặc tìm trên PACS.</translation>
+    </message>
+    <message>
+        <location filename="../../ui/imaging/tab.py" line="292"/>
+        <source>Sending the images to the PACS…</source>
+        <translation>Đang gửi ảnh lên PACS…</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../ui/imaging/tab.py" line="299"/>
+        <source>The PACS holds the %n image(s) of the study: every PC can view it.</source>
+        <translation>
+            <numerusform>PACS đã giữ đủ %n ảnh của ca chụp: mọi máy đều xem được.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../ui/imaging/tab.py" line="307"/>
+        <source>The PACS refused %1 of %2 images; try again later.</source>
+        <translation>PACS từ chối %1/%2 ảnh; hãy thử lại sau.</translation>
     </message>
 </context>
 <context>
@@ -217,105 +245,105 @@
 <context>
     <name>PacsPanel</name>
     <message>
-        <location filename="../../ui/imaging/pacs.py" line="232"/>
+        <location filename="../../ui/imaging/pacs.py" line="279"/>
         <source>Images in the PACS</source>
         <extracomment>A study was fetched into the chart: its StudyInstanceUID.</extracomment>
         <translation>Ảnh trên PACS</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/pacs.py" line="235"/>
+        <location filename="../../ui/imaging/pacs.py" line="282"/>
         <source>Studies of %1 in the hospital&apos;s PACS (patient ID %2).</source>
         <translation>Các ca chụp của %1 trên PACS của bệnh viện (mã bệnh nhân %2).</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/pacs.py" line="237"/>
+        <location filename="../../ui/imaging/pacs.py" line="284"/>
         <source> or </source>
         <translation> hoặc </translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/pacs.py" line="239"/>
+        <location filename="../../ui/imaging/pacs.py" line="286"/>
         <source>Search again</source>
         <translation>Tìm lại</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/pacs.py" line="240"/>
+        <location filename="../../ui/imaging/pacs.py" line="287"/>
         <source>Fetch to this PC</source>
         <translation>Tải về máy này</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/pacs.py" line="241"/>
+        <location filename="../../ui/imaging/pacs.py" line="288"/>
         <source>I have checked: these images are of this patient</source>
         <translation>Tôi đã kiểm tra: đây là ảnh của bệnh nhân này</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/pacs.py" line="244"/>
+        <location filename="../../ui/imaging/pacs.py" line="291"/>
         <source>Date</source>
         <translation>Ngày chụp</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/pacs.py" line="245"/>
+        <location filename="../../ui/imaging/pacs.py" line="292"/>
         <source>Modality</source>
         <translation>Loại</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/pacs.py" line="246"/>
+        <location filename="../../ui/imaging/pacs.py" line="293"/>
         <source>Description</source>
         <translation>Mô tả</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/pacs.py" line="247"/>
+        <location filename="../../ui/imaging/pacs.py" line="294"/>
         <source>Images</source>
         <translation>Số ảnh</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/pacs.py" line="248"/>
+        <location filename="../../ui/imaging/pacs.py" line="295"/>
         <source>In the chart</source>
         <translation>Trong hồ sơ</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/pacs.py" line="259"/>
+        <location filename="../../ui/imaging/pacs.py" line="306"/>
         <source>Searching the PACS…</source>
         <translation>Đang tìm trên PACS…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/imaging/pacs.py" line="271"/>
+        <location filename="../../ui/imaging/pacs.py" line="318"/>
         <source>%n study(ies) found.</source>
         <translation>
             <numerusform>Tìm thấy %n ca chụp.</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/pacs.py" line="274"/>
+        <location filename="../../ui/imaging/pacs.py" line="321"/>
         <source>The PACS has no study of this patient.</source>
         <translation>PACS không có ca chụp nào của bệnh nhân này.</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/pacs.py" line="288"/>
+        <location filename="../../ui/imaging/pacs.py" line="335"/>
         <source>yes</source>
         <translation>có</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/pacs.py" line="327"/>
+        <location filename="../../ui/imaging/pacs.py" line="374"/>
         <source>The PACS names the patient differently:</source>
         <translation>Thông tin bệnh nhân trên PACS khác hồ sơ:</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/pacs.py" line="352"/>
+        <location filename="../../ui/imaging/pacs.py" line="399"/>
         <source>Listing the series…</source>
         <translation>Đang lấy danh sách loạt ảnh…</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/pacs.py" line="358"/>
+        <location filename="../../ui/imaging/pacs.py" line="405"/>
         <source>Adding the study to the chart…</source>
         <translation>Đang thêm ca chụp vào hồ sơ…</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/pacs.py" line="375"/>
+        <location filename="../../ui/imaging/pacs.py" line="422"/>
         <source>The study is on this PC now.</source>
         <translation>Ca chụp đã được tải về máy này.</translation>
     </message>
     <message>
-        <location filename="../../ui/imaging/pacs.py" line="382"/>
+        <location filename="../../ui/imaging/pacs.py" line="429"/>
         <source>Fetching series %1 of %2…</source>
         <translation>Đang tải loạt %1/%2…</translation>
     </message>

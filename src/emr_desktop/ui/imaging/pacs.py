@@ -37,6 +37,8 @@ from emr_desktop.imaging import dicom
 from emr_desktop.imaging.dicomweb import DicomWebClient
 from emr_desktop.services import imaging as imaging_service
 from emr_desktop.services import pacs as pacs_service
+from emr_desktop.services.auth import Session
+from emr_desktop.store.store import Store
 from emr_desktop.ui import context, i18n
 from emr_desktop.ui.context import AppContext
 from emr_desktop.ui.i18n import error_text
@@ -88,6 +90,28 @@ def retrieve_instance(
     return dicom.read_instance(data), data
 
 
+def search_series_instances(
+    args: dict[str, Any], study_uid: str, series_uid: str
+) -> list[DicomInstance]:
+    """The instances of a series as the PACS lists them (QIDO-RS)."""
+    with DicomWebClient(**args) as client:
+        return client.search_instances(study_uid, series_uid)
+
+
+def send_study(
+    args: dict[str, Any], store: Store, session: Session, study_uid: str
+) -> imaging_service.UploadOutcome:
+    """Send a study held on this PC to the PACS (STOW-RS), its files read from the store as
+    they go out (`services.imaging.upload_study`)."""
+    with DicomWebClient(**args) as client:
+        return imaging_service.upload_study(
+            store,
+            session,
+            study_uid,
+            lambda uid, files: client.store_instances(files, study_uid=uid),
+        )
+
+
 # ------------------------------------------------------------------ on the GUI thread
 
 
@@ -130,6 +154,29 @@ class PacsAccess:
         self._ctx.call(
             pacs_service.pacs_client_args, on_done=with_args, on_error=on_error, owner=self._owner
         )
+
+    def list_instances(
+        self,
+        study_uid: str,
+        series_uid: str,
+        on_done: Callable[[list[DicomInstance]], None],
+        on_error: Callback,
+    ) -> None:
+        """The instances of a series in the PACS (for a study this PC never fetched)."""
+        self.run(search_series_instances, study_uid, series_uid, on_done=on_done, on_error=on_error)
+
+    def send_study(
+        self,
+        study_uid: str,
+        on_done: Callable[[imaging_service.UploadOutcome], None],
+        on_error: Callback,
+    ) -> None:
+        """Send a study held here to the PACS, on the network worker (the files are read
+        from the store there, a few at a time, as they go out)."""
+        store, session = self._ctx.store, self._ctx.session
+        if store is None or session is None:
+            return
+        self.run(send_study, store, session, study_uid, on_done=on_done, on_error=on_error)
 
     def fetch_instance(
         self,

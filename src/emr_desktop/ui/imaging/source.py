@@ -24,12 +24,14 @@ from emr_desktop.ui.imaging.worker import submit_while_running
 from emr_desktop.ui.worker import Callback, Worker
 
 if TYPE_CHECKING:
-    from emr_desktop.core.imaging import SeriesSummary, StoredInstance
+    from emr_desktop.core.imaging import DicomInstance, SeriesSummary, StoredInstance
     from emr_desktop.core.records import ImagingStudy
     from emr_desktop.ui.context import AppContext
 
 #: Fetches one instance from the PACS: (study uid, series uid, sop uid, on_done, on_error).
 PacsFetch = Callable[[str, str, str, Callable[[bytes], None], Callback], None]
+#: Lists a series' instances in the PACS: (study uid, series uid, on_done, on_error).
+PacsList = Callable[[str, str, Callable[[list["DicomInstance"]], None], Callback], None]
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,9 @@ def series_label(series: SeriesSummary) -> str:
 class StoredSeries(SeriesSource):
     """A series of a study in the chart: its instances read from the encrypted store on the
     database worker; those not held on this PC (evicted from the PACS cache) fetched from
-    the PACS through `pacs_fetch` when one is given."""
+    the PACS through `pacs_fetch` when one is given. A study of the PACS this PC has never
+    fetched (imported on another PC and sent there) has no instance listed here: they are
+    listed from the PACS first (`pacs_list`), then fetched one by one as shown."""
 
     def __init__(
         self,
@@ -166,6 +170,7 @@ class StoredSeries(SeriesSource):
         *,
         study_date: str = "",
         pacs_fetch: PacsFetch | None = None,
+        pacs_list: PacsList | None = None,
     ) -> None:
         self._ctx = ctx
         self._owner = owner
@@ -173,11 +178,15 @@ class StoredSeries(SeriesSource):
         self._series = series
         self._study_date = study_date
         self._pacs_fetch = pacs_fetch
+        self._pacs_list = pacs_list
+        self._listed_from_pacs = False
         self._held: dict[str, bool] = {}
         self.key = f"{study.study_instance_uid}/{series.series_instance_uid}"
 
     def layout(self, on_done: Callable[[SeriesLayout], None], on_error: Callback) -> None:
         def done(instances: list[StoredInstance]) -> None:
+            if not instances and self._list_from_pacs(on_done, on_error):
+                return
             self._held = {i.sop_instance_uid: i.held for i in instances}
             placed = [
                 PlacedInstance(i.sop_instance_uid, i.frames, i.image_position, i.instance_number)
@@ -200,6 +209,33 @@ class StoredSeries(SeriesSource):
             on_error=on_error,
             owner=self._owner,
         )
+
+    def _list_from_pacs(self, on_done: Callable[[SeriesLayout], None], on_error: Callback) -> bool:
+        """Ask the PACS for the series' instances (once) when this PC knows none of a
+        study kept in the PACS; False when there is nothing to ask."""
+        from emr_desktop.core.records import ImagingSource
+
+        if (
+            self._listed_from_pacs
+            or self._pacs_list is None
+            or self._study.source != ImagingSource.PACS
+        ):
+            return False
+        self._listed_from_pacs = True
+        study_uid = self._study.study_instance_uid
+
+        def listed(found: list[DicomInstance]) -> None:
+            self._ctx.call(
+                imaging_service.list_pacs_instances,
+                study_uid,
+                found,
+                on_done=lambda _new: self.layout(on_done, on_error),
+                on_error=on_error,
+                owner=self._owner,
+            )
+
+        self._pacs_list(study_uid, self._series.series_instance_uid, listed, on_error)
+        return True
 
     def fetch(self, instance: str, on_done: Callable[[bytes], None], on_error: Callback) -> None:
         if not self._held.get(instance, True) and self._pacs_fetch is not None:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from emr_desktop.core.imaging import SeriesSummary
     from emr_desktop.core.records import ImagingStudy
     from emr_desktop.services.chart import Chart
+    from emr_desktop.services.imaging import UploadOutcome
     from emr_desktop.ui.context import AppContext
     from emr_desktop.ui.imaging.browser import SeriesBrowser
     from emr_desktop.ui.imaging.importer import ImportDialog
@@ -47,6 +48,9 @@ class ImagingTab(QWidget):
         self._pacs: PacsAccess | None = None
         self._opened: tuple[str, str] | None = None
         self._study: ImagingStudy | None = None
+        self._uploading = False
+        #: What the last send to the PACS did (text, whether it failed), kept on show.
+        self._sent: tuple[str, bool] | None = None
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self.notice = QLabel()
@@ -61,9 +65,14 @@ class ImagingTab(QWidget):
         self.key_image_button = QPushButton()
         self.key_image_button.setObjectName("imaging_key_image_button")
         self.key_image_button.setEnabled(False)
+        self.upload_button = QPushButton()
+        self.upload_button.setObjectName("imaging_upload_button")
+        self.upload_button.setEnabled(False)
+        self.upload_button.setVisible(False)
         bar = QHBoxLayout()
         bar.addWidget(self.notice, 1)
         bar.addWidget(self.key_image_button)
+        bar.addWidget(self.upload_button)
         bar.addWidget(self.refresh_button)
         bar.addWidget(self.pacs_button)
         bar.addWidget(self.import_button)
@@ -78,6 +87,10 @@ class ImagingTab(QWidget):
         self.import_button.setText(self.tr("Import from disc/USB…"))
         self.pacs_button.setText(self.tr("Search the PACS…"))
         self.refresh_button.setText(self.tr("Refresh"))
+        self.upload_button.setText(self.tr("Send to the PACS"))
+        self.upload_button.setToolTip(
+            self.tr("Send the images imported here to the PACS: every PC can then view them")
+        )
         self.key_image_button.setText(self.tr("Keep as key image"))
         self.key_image_button.setToolTip(
             self.tr("Keep the image as shown, with its measurement, in the chart's documents")
@@ -113,6 +126,7 @@ class ImagingTab(QWidget):
         self.key_image_button.clicked.connect(self.keep_key_image)
         self.import_button.clicked.connect(self.open_import)
         self.pacs_button.clicked.connect(self.open_pacs)
+        self.upload_button.clicked.connect(lambda: self.upload_study())
         self.refresh_button.clicked.connect(self.reload)
 
     # ------------------------------------------------------------------ filling
@@ -125,6 +139,7 @@ class ImagingTab(QWidget):
         session = self._ctx.session
         can_import = session is not None and allows(session.role, Permission.ORDER_WRITE)
         self.import_button.setVisible(can_import)
+        self.upload_button.setVisible(can_import)
         self.reload()
 
     def reload(self) -> None:
@@ -150,6 +165,7 @@ class ImagingTab(QWidget):
             self._study = next((s for s in studies if s.study_instance_uid == uid), None)
             self.report.set_study(self._study)
             self.key_image_button.setEnabled(self._study is not None)
+        self._update_upload_button()
         self._update_notice()
         if self.browser.current() is None and studies:
             self.browser.choose(studies[0].study_instance_uid)
@@ -160,7 +176,11 @@ class ImagingTab(QWidget):
     def _update_notice(self) -> None:
         empty = self.browser is not None and not self.browser.studies()
         text = self.tr("No images in this chart yet: import them from a disc or search the PACS.")
-        show_status(self.notice, text if empty else "")
+        if empty or self._sent is None:
+            show_status(self.notice, text if empty else "")
+        else:
+            # What the last send to the PACS did stays said while the list refreshes.
+            show_status(self.notice, self._sent[0], error=self._sent[1])
 
     # ------------------------------------------------------------------ viewing
     def _on_series_chosen(self, study: ImagingStudy, series: SeriesSummary) -> None:
@@ -177,6 +197,7 @@ class ImagingTab(QWidget):
         self._study = study
         self.report.set_study(study)
         self.key_image_button.setEnabled(True)
+        self._update_upload_button()
         if study.study_instance_uid not in self._viewed:
             self._viewed.add(study.study_instance_uid)
             self._ctx.call(imaging_service.open_study, study.study_instance_uid, owner=self)
@@ -189,6 +210,7 @@ class ImagingTab(QWidget):
             series,
             study_date=when,
             pacs_fetch=self._pacs.fetch_instance,
+            pacs_list=self._pacs.list_instances,
         )
         self.viewer.open_series(
             source,
@@ -221,9 +243,79 @@ class ImagingTab(QWidget):
             return
         dialog = ImportDialog(self._ctx, imaging_worker(self._ctx), self.chart.patient, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.imported.connect(lambda _uid: self.reload())
+        dialog.imported.connect(self._on_imported)
         self.import_dialog = dialog
         dialog.show()
+
+    def _on_imported(self, study_uid: str) -> None:
+        """A study was imported: list it, and send it to the PACS when this PC has one."""
+        self.reload()
+        self.upload_study(study_uid, after_import=True)
+
+    def _update_upload_button(self) -> None:
+        """Enabled for a study imported on this PC and not yet in the PACS."""
+        from emr_desktop.core.records import ImagingSource
+
+        study, store = self._study, self._ctx.store
+        self.upload_button.setEnabled(
+            not self._uploading
+            and study is not None
+            and study.source == ImagingSource.IMPORT
+            and store is not None
+            and study.held_on_device == store.device_id
+        )
+
+    def upload_study(self, study_uid: str | None = None, *, after_import: bool = False) -> None:
+        """Send a study imported on this PC (by default the one on show) to the PACS, on the
+        network worker. Until the PACS holds every image nothing changes: the button stays
+        to try again."""
+        from emr_desktop.services import pacs as pacs_service
+
+        uid = study_uid or (self._study.study_instance_uid if self._study else None)
+        if uid is None or self._pacs is None or self._uploading:
+            return
+        if after_import:
+            # Only when a PACS is set up: a PC without one imports as before, silently.
+            self._ctx.call(
+                pacs_service.pacs_settings,
+                on_done=lambda settings: self._send(uid) if settings.configured else None,
+                on_error=lambda _error: None,
+                owner=self,
+            )
+            return
+        self._send(uid)
+
+    def _send(self, uid: str) -> None:
+        assert self._pacs is not None
+        self._uploading = True
+        self._update_upload_button()
+        show_status(self.notice, self.tr("Sending the images to the PACS…"))
+        self._pacs.send_study(uid, on_done=self._on_sent, on_error=self._on_send_failed)
+
+    def _on_sent(self, outcome: UploadOutcome) -> None:
+        self._uploading = False
+        if outcome.on_pacs:
+            text = self.tr(
+                "The PACS holds the %n image(s) of the study: every PC can view it.",
+                "",
+                outcome.instances,
+            )
+            self._sent = (text, False)
+            show_status(self.notice, text)
+        else:
+            text = (
+                self.tr("The PACS refused %1 of %2 images; try again later.")
+                .replace("%1", str(len(outcome.failed)))
+                .replace("%2", str(outcome.instances))
+            )
+            self._sent = (text, True)
+            show_status(self.notice, text, error=True)
+        self.reload()
+
+    def _on_send_failed(self, error: BaseException) -> None:
+        self._uploading = False
+        self._update_upload_button()
+        show_status(self.notice, i18n.error_text(error), error=True)
 
     def open_pacs(self) -> None:
         from emr_desktop.ui.imaging.pacs import PacsPanel
