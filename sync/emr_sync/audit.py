@@ -26,6 +26,11 @@ Rules, checked for the whole batch before anything is written (a refusal writes 
   the device the server holds: the server starts a new branch (`audit_row.branch`) and
   records the fork (`audit_fork`), so that `verify` lists it instead of calling it broken.
   The branch left behind stays, verified like any other: nothing logged is dropped.
+  A PC refused `audit_restore_unknown` (this server was itself restored from a backup
+  older than the row declared) asks the last row with an empty batch and goes on after it
+  when its chain holds it, or declares `GENESIS` and sends its chain again from the start
+  (`syncclient.engine._declare_again`): the rows held are acknowledged again, and the
+  first row missing forks from the newest row held.
 
 `verify` walks every device's chain (each branch from its recorded fork) and names the
 first broken link; `patient_trail` lists who did what to a chart, for an inspector.

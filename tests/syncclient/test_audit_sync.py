@@ -23,8 +23,11 @@ from tests.syncclient.support import Pc, make_pc
 from tests.syncclient.test_live_server import _enrolled
 
 from emr_desktop.cli.main import main
+from emr_desktop.core.auditchain import row_hash
+from emr_desktop.core.ids import new_id
 from emr_desktop.core.records import Patient
 from emr_desktop.services import auth, chart, maintenance, patients
+from emr_desktop.store import audit as store_audit
 from emr_desktop.store.store import Store
 from emr_desktop.syncclient import engine
 from emr_desktop.syncclient.client import SyncClient
@@ -268,3 +271,114 @@ def test_a_chain_the_pc_does_not_continue_without_a_restore_is_reported_not_fork
     assert report.audit_failed and report.audit_left > 0
     assert AUDIT_RESTORED_FROM_KEY not in a.store.read_meta()
     assert server_audit.verify(live_server.harness.engine)["forks"] == []
+
+
+def _lose_server_rows_after(server: LiveServer, device_id: str, seq: int) -> None:
+    """The server restored from its own older backup: the device's rows after `seq` gone
+    (only the audit rows matter here; the records are left as they are)."""
+    with server.harness.engine.begin() as conn:
+        conn.execute(
+            audit_row.delete().where(audit_row.c.device_id == device_id, audit_row.c.seq > seq)
+        )
+
+
+def test_a_restore_declared_to_a_server_restored_from_an_older_backup_falls_back(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    live_server: LiveServer,  # noqa: F811
+) -> None:
+    """The PC declares its restore, but its rows do not go yet; then the server is restored
+    from a backup older than the row declared: the PC goes on after the server's last row
+    instead of being refused at every sync."""
+    a = make_pc(tmp_path, "a", 1)
+    link = _client(a, live_server, AuditFaults())
+    _work(a, "Nguyễn Thị An")
+    sync_once(a.store, link)
+    server_backup_seq = int(a.store.read_meta()[AUDIT_PUSHED_SEQ_KEY])
+    _work(a, "Trần Văn Bình")
+    sync_once(a.store, link)
+    backup = maintenance.backup_store(a.store, a.admin, tmp_path / "may-a.emrbak")
+    _work(a, "Lê Thị Cúc")
+    sync_once(a.store, link)  # rows after the PC's backup, on the server; then the disk is lost
+    data_dir, device_id = a.store.data_dir, a.store.device_id
+    a.store.close()
+
+    assert main(["--data-dir", str(data_dir), "restore", str(backup), "--json"]) == 0
+    capsys.readouterr()
+    store = Store.open(data_dir)
+    pc = Pc(
+        store,
+        auth.login(store, "admin.a", ADMIN_PASSWORD),
+        auth.login(store, "bs.a", STAFF_PASSWORD),
+    )
+    client = SyncClient(live_server.base_url, credential=load_credential(store))
+    # One request's worth: the restore is declared, nothing is sent yet.
+    assert engine.push_audit(store, client, max_batches=1).pushed == 0
+    declared = store.read_meta()[AUDIT_RESTORED_FROM_KEY]
+    assert declared in {hash_ for _, _, hash_ in _pc_chain(store)}
+
+    _lose_server_rows_after(live_server, device_id, server_backup_seq)
+    _work(pc, "Phạm Văn Dũng")
+    report = sync_once(store, client)
+    assert (report.audit_failed, report.audit_left) == (False, 0)
+    assert AUDIT_RESTORED_FROM_KEY not in store.read_meta()
+    # The server's chain is this PC's, continued straight from its last row: nothing forked.
+    assert _server_chain(live_server, device_id) == [(0, *row) for row in _pc_chain(store)]
+    checked = server_audit.verify(live_server.harness.engine)
+    assert (checked["ok"], checked["forks"]) == (True, [])
+    again = sync_once(store, client)
+    assert (again.audit_failed, again.audit_left) == (False, 0)
+    store.close()
+
+
+def test_a_declared_restore_unknown_and_a_server_tip_elsewhere_declares_from_the_start(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    live_server: LiveServer,  # noqa: F811
+) -> None:
+    """The server's last row is not in this PC's chain either (a row the PC never had, sent
+    here over the API as another disk of the device would): the PC declares from the
+    chain's start, and the server forks at the newest row of the PC's chain it holds."""
+    a = make_pc(tmp_path, "a", 1)
+    link = _client(a, live_server, AuditFaults())
+    _work(a, "Nguyễn Văn An")
+    sync_once(a.store, link)
+    server_backup_seq = int(a.store.read_meta()[AUDIT_PUSHED_SEQ_KEY])
+    _work(a, "Nguyễn Văn Bảo")
+    sync_once(a.store, link)
+    backup = maintenance.backup_store(a.store, a.admin, tmp_path / "may-a.emrbak")
+    _work(a, "Nguyễn Văn Cường")
+    sync_once(a.store, link)
+    data_dir, device_id = a.store.data_dir, a.store.device_id
+    a.store.close()
+
+    assert main(["--data-dir", str(data_dir), "restore", str(backup), "--json"]) == 0
+    capsys.readouterr()
+    store = Store.open(data_dir)
+    client = SyncClient(live_server.base_url, credential=load_credential(store))
+    engine.push_audit(store, client, max_batches=1)
+    assert AUDIT_RESTORED_FROM_KEY in store.read_meta()
+    # The server's older backup: the shared start, then one row this PC never had.
+    _lose_server_rows_after(live_server, device_id, server_backup_seq)
+    with store.engine.connect() as conn:
+        [mine] = store_audit.rows_after(conn, server_backup_seq, 1)
+    other = {**mine, "id": new_id(), "detail": '{"other_disk": true}'}
+    other["hash"] = row_hash(mine["prev_hash"], other)
+    client.push_audit(device_id=device_id, rows=[other])
+    foreign = _server_chain(live_server, device_id)[-1]
+    assert foreign == (0, other["seq"], other["id"], other["hash"])
+
+    report = sync_once(store, client)
+    assert (report.audit_failed, report.audit_left) == (False, 0)
+    assert AUDIT_RESTORED_FROM_KEY not in store.read_meta()
+    on_server = _server_chain(live_server, device_id)
+    assert [r for r in on_server if r[0] == 0][-1] == foreign  # nothing logged is dropped
+    chain = _pc_chain(store)
+    held = [(0, *row) for row in chain[:server_backup_seq]]
+    assert [r for r in on_server if r[0] == 0][:-1] == held
+    assert [r for r in on_server if r[0] == 1] == [(1, *row) for row in chain[server_backup_seq:]]
+    checked = server_audit.verify(live_server.harness.engine)
+    assert checked["ok"] is True
+    [fork] = checked["forks"]
+    assert fork["fork_seq"] == server_backup_seq
+    store.close()

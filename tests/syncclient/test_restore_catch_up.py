@@ -34,7 +34,7 @@ from emr_desktop.core.errors import SyncError
 from emr_desktop.core.records import ClinicalNote, Patient
 from emr_desktop.core.timeutil import utc_now
 from emr_desktop.services import auth, clinical, maintenance, patients
-from emr_desktop.store import restored
+from emr_desktop.store import mrn, restored
 from emr_desktop.store.replica import open_conflict_count
 from emr_desktop.store.schema import clinical_event, patient
 from emr_desktop.store.store import Store
@@ -212,3 +212,44 @@ def test_a_server_without_own_leaves_the_catch_up_waiting(tmp_path: Path) -> Non
     with pc.store.engine.connect() as conn:
         names = conn.execute(sa.select(patient.c.full_name)).scalars().all()
     assert "Hồ Văn Giang" not in names
+
+
+def test_a_backup_from_before_enrolment_restored_and_replaced_issues_no_number_twice(
+    tmp_path: Path,
+    live_server: LiveServer,  # noqa: F811 - the fixture imported above
+) -> None:
+    """A standalone PC's backup, restored after the lost disk was enrolled and synced, then
+    enrolled again as the same device: it catches up like any restored store."""
+    a = make_pc(tmp_path, "a", 1)
+    _register(a, "Nguyễn Thị An")
+    backup = maintenance.backup_store(a.store, a.admin, tmp_path / "truoc-dang-ky.emrbak")
+    link = _enrolled(a, live_server)
+    later = [_register(a, name) for name in ("Trần Văn Bình", "Lê Thị Cúc")]
+    sync_once(a.store, link)
+    assert pending_op_count(a.store) == 0
+    used = _mrns(a.store)
+    assert used == [f"{BLOCK_1 + n:010d}" for n in range(3)]
+    a.store.close()  # the disk is lost
+
+    store = Store.restore(tmp_path / "may-moi", backup)
+    assert restored.CATCH_UP_KEY not in store.read_meta()  # a standalone backup
+    pc = Pc(
+        store,
+        auth.login(store, "admin.a", ADMIN_PASSWORD),
+        auth.login(store, "bs.a", STAFF_PASSWORD),
+    )
+    link = _enrolled(pc, live_server, replace=True)
+    # Before the catch-up: past the skip, not the lost disk's next numbers.
+    walk_in = _register(pc, "Võ Thị Én")
+    assert walk_in.mrn not in used
+    assert walk_in.mrn == f"{BLOCK_1 + 1 + mrn.RESTORE_SKIP_MIN:010d}"
+    assert restored.pending_catch_up(store.read_meta()) is not None
+
+    report = sync_once(store, link)
+    assert report.conflicts == 0
+    assert restored.CATCH_UP_KEY not in store.read_meta()
+    assert set(_rows(store, patient, [p.id for p in later])) == {p.id for p in later}
+    mrns = _mrns(store)
+    assert len(mrns) == len(set(mrns)) == 4
+    assert set(mrns) == {*used, walk_in.mrn}
+    store.close()

@@ -23,7 +23,14 @@ Starting the catch-up from the backup's cursor and not from the log's beginning 
 ops applied again after later writes to the same fields look concurrent to the merge and
 would fill the review queue with conflicts that never were.
 
-A store never enrolled has nothing on any server: restoring it changes nothing more.
+A store never enrolled has nothing on any server: restoring it changes nothing more. But
+a backup taken while the PC was standalone, restored after the lost disk had been enrolled
+and had synced, comes back without the enrollment; it is enrolled again as the same device
+(`enroll --replace`), and its counter is the backup's, in the block the lost disk issued
+numbers from. So a replacing enrollment marks a store that was never enrolled, never
+pulled and is not marked already, the same way (`needs_replace_catch_up`). Any other store
+is either a disk of the device that knows everything it issued, or a restored backup of an
+enrolled PC, which the restore marked.
 """
 
 from __future__ import annotations
@@ -82,6 +89,15 @@ def mark_restored(conn: Connection, *, now: datetime) -> RestoreMark | None:
     _skip_outbox_numbers(conn)
     log.info("restored store marked for catch-up; %d record numbers skipped", skipped)
     return mark
+
+
+def needs_replace_catch_up(values: Mapping[str, str]) -> bool:
+    """Whether a store about to be enrolled again as a device the server knows
+    (`enroll --replace`), from its `meta` before, must be marked as `mark_restored` does:
+    it was never enrolled (a backup from before the enrollment, restored), never pulled,
+    and is not marked. The server knows this device, so some disk of it may have pushed
+    ops and issued record numbers this store has never seen."""
+    return not any(key in values for key in (DEVICE_NUMBER_KEY, PULL_CURSOR_KEY, CATCH_UP_KEY))
 
 
 def pending_catch_up(values: Mapping[str, str]) -> RestoreMark | None:

@@ -35,7 +35,12 @@ sync. A restored store sends, from what was pushed as of its backup, a chain the
 have continued past the backup: the server refuses it, answers its last row, and the PC,
 finding that row nowhere in its own chain and a restore in its log, declares the restore
 (`restored_from`) and the server keeps the new branch beside the old one
-(`emr_sync.audit`). The status bar's pending count does not include audit rows.
+(`emr_sync.audit`). When the server does not hold the row declared (409
+`audit_restore_unknown`: the server too was restored, from an older backup, while the
+declaration was pending), the PC asks the server's last row: in its own chain, sending
+goes on after it with nothing declared; elsewhere, the PC declares from the chain's start
+and sends it all again, the rows the server holds being acknowledged again
+(`_declare_again`). The status bar's pending count does not include audit rows.
 """
 
 from __future__ import annotations
@@ -130,10 +135,17 @@ def enroll(
     `replace` enrolls again a store the server knows already — its disk moved to a new PC,
     or its keyring wiped, so the credential is gone: the same device id, number and MRN
     block, a new credential (the old one stops working), and the outbox is pushed at the
-    next sync as this device's, as if nothing had happened.
+    next sync as this device's, as if nothing had happened. A replaced store that was
+    never enrolled — a backup taken before the enrollment, restored — is marked for the
+    catch-up pull as a restored one is (`restored.needs_replace_catch_up`): the lost disk
+    may have synced patients and issued record numbers it has never seen.
     """
     client = client or SyncClient(server_url)
-    facility_id = store.read_meta().get("facility_id")
+    before = store.read_meta()
+    facility_id = before.get("facility_id")
+    # A replaced store never enrolled (a backup from before the enrollment) pulls back
+    # what the lost disk synced, and skips the numbers it may have issued.
+    catch_up = replace and restored.needs_replace_catch_up(before)
     result = client.enroll(
         code=code, device_id=store.device_id, device_name=device_name, replace=replace
     )
@@ -164,11 +176,12 @@ def enroll(
         # The server numbers the facility's PCs: take its block, so no two PCs print the
         # same record number.
         set_mrn_block(uow.conn, store.device_id, result.device_number)
+        mark = restored.mark_restored(uow.conn, now=utc_now()) if catch_up else None
         uow.audit(
             "device.enroll",
             target_kind="device",
             target_id=store.device_id,
-            detail={"replace": True} if replace else None,
+            detail={"replace": True, "catch_up": mark is not None} if replace else None,
         )
         uow.commit()
     log.info(
@@ -497,6 +510,9 @@ def push_audit(
         try:
             ack = client.push_audit(device_id=store.device_id, rows=rows, restored_from=declared)
         except ServerRefused as exc:
+            if exc.error_code == "audit_restore_unknown" and declared is not None:
+                _declare_again(store, client)
+                continue
             if exc.error_code != "audit_chain_broken" or declared is not None:
                 raise
             _find_audit_branch(store, client, after)
@@ -552,6 +568,35 @@ def _find_audit_branch(store: Store, client: SyncClient, after: int) -> None:
     since = values.get(AUDIT_PUSHED_HASH_KEY, audit.GENESIS)
     log.warning("audit: restored store; declaring its chain from row %d", after)
     _write_meta(store, {AUDIT_RESTORED_FROM_KEY: since})
+
+
+def _declare_again(store: Store, client: SyncClient) -> None:
+    """The server holds no row with the hash this restored PC declared: it was itself
+    restored, from a backup older than that row. Its last row of this device, when this
+    chain holds it, is where sending goes on, with nothing to declare (the rows after it
+    continue it); otherwise the restore is declared from the chain's start, sending every
+    row again: those the server holds are acknowledged again, and the first it lacks
+    starts the new branch from the newest row of this chain it holds."""
+    server = client.push_audit(device_id=store.device_id, rows=[])
+    with store.engine.begin() as conn:
+        held = audit.seq_of_hash(conn, server.last_hash)
+        if held is None:
+            log.warning("audit: declared row unknown to the server; declaring from the start")
+            values = {
+                AUDIT_PUSHED_SEQ_KEY: "0",
+                AUDIT_PUSHED_HASH_KEY: audit.GENESIS,
+                AUDIT_RESTORED_FROM_KEY: audit.GENESIS,
+            }
+        else:
+            log.warning("audit: declared row unknown to the server; going on after row %d", held)
+            values = {AUDIT_PUSHED_SEQ_KEY: str(held), AUDIT_PUSHED_HASH_KEY: server.last_hash}
+            conn.exec_driver_sql("DELETE FROM meta WHERE key = ?", (AUDIT_RESTORED_FROM_KEY,))
+        for key, value in values.items():
+            conn.exec_driver_sql(
+                "INSERT INTO meta(key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
 
 def _push_audit_reported(store: Store, client: SyncClient) -> AuditPush:
