@@ -5,6 +5,8 @@ when the facility has an administrator (against a live server on 127.0.0.1)."""
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,7 +23,8 @@ from emr_desktop.core.errors import AuthenticationError, ValidationError
 from emr_desktop.core.records import User
 from emr_desktop.services import auth
 from emr_desktop.services.setup import EnrolledFacility, EnrolledSetup, initialize_enrolled
-from emr_desktop.store.store import STORE_FILE, Store
+from emr_desktop.store.keys import RECOVERY_FILE
+from emr_desktop.store.store import DB_FILE, STORE_FILE, Store
 from emr_desktop.syncclient.client import SyncClient
 from emr_desktop.syncclient.credentials import load_credential, server_url
 from emr_desktop.syncclient.engine import enroll, pull_changes, sync_once
@@ -139,3 +142,68 @@ def test_when_the_pull_fails_the_setup_completes_and_says_the_name_is_unchecked(
     with pytest.raises(ValidationError) as info:
         _join(live_server, tmp_path / "pc2", pull=pull_over_a_dropped_link)
     assert info.value.rule == "required"
+
+
+#: A setup in another process, cut short like a power cut (no clean-up runs) at `where`:
+#: during the first pull, or between moving the database and the manifest into place.
+_CUT_SETUP = """
+import os, sys
+from pathlib import Path
+from emr_desktop.services import setup
+from emr_desktop.syncclient.client import SyncClient
+from emr_desktop.syncclient.engine import enroll
+
+data_dir, url, code, where, password = sys.argv[1:6]
+
+def enroll_store(store):
+    r = enroll(store, url, code, "PC", client=SyncClient(url))
+    return setup.EnrolledFacility(r.facility_id, r.facility_code, r.facility_name, r.device_number)
+
+def power_cut_in_pull(store):
+    os._exit(9)
+
+replace = os.replace
+
+def power_cut_before_the_manifest(src, dst):
+    if Path(dst) == Path(data_dir) / setup.STORE_FILE:
+        os._exit(9)
+    replace(src, dst)
+
+if where == "moves":
+    os.replace = power_cut_before_the_manifest
+setup.initialize_enrolled(
+    Path(data_dir),
+    enroll=enroll_store,
+    admin_username="quantri",
+    admin_full_name="Quản Trị Viên",
+    admin_password=password,
+    pull_accounts=power_cut_in_pull if where == "pull" else None,
+)
+"""
+
+
+@pytest.mark.parametrize("where", ["pull", "moves"])
+def test_a_setup_cut_short_leaves_no_store_and_the_next_setup_completes(
+    tmp_path: Path,
+    where: str,
+    live_server: LiveServer,  # noqa: F811 - the fixture imported above
+) -> None:
+    data_dir = tmp_path / "pc"
+    args = [str(data_dir), live_server.base_url, live_server.enroll_code(), where, PASSWORD]
+    cut = subprocess.run(
+        [sys.executable, "-c", _CUT_SETUP, *args], capture_output=True, text=True, timeout=120
+    )
+    assert cut.returncode == 9, cut.stderr
+    # Enrolled on the server, but no store here: the program offers the setup again.
+    assert not (data_dir / STORE_FILE).exists()
+    assert list(data_dir.glob(".setup-*"))
+    assert (data_dir / DB_FILE).exists() == (where == "moves")
+
+    setup = _join(live_server, data_dir, "quantri")
+    assert auth.login(setup.store, "quantri", PASSWORD).role == "admin"
+    setup.store.close()
+    assert sorted(p.name for p in data_dir.iterdir()) == sorted(
+        [DB_FILE, RECOVERY_FILE, STORE_FILE]
+    )
+    with Store.open(data_dir) as store:
+        assert auth.login(store, "quantri", PASSWORD).role == "admin"

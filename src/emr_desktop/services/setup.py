@@ -1,14 +1,26 @@
-"""Setting up a PC: the store, its facility, this device, the first administrator."""
+"""Setting up a PC: the store, its facility, this device, the first administrator.
+
+A store is made in a staging directory inside the data directory (`.setup-…`) and moved
+into place only once it is complete, its manifest last: the manifest is what makes the
+program open a store instead of offering the setup (`ui.app`), so a crash or a power cut
+at any point of a setup leaves either no store or a complete one — never one with no
+administrator that nobody can log into. The facility, this device and the first
+administrator are written in one transaction. The next setup in that data directory
+removes what an interrupted one left (`_clear_unfinished`).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from emr_desktop.core.errors import SyncError, ValidationError
+from emr_desktop.core.errors import StorageError, SyncError, ValidationError
 from emr_desktop.core.ids import facility_id_for, new_id
 from emr_desktop.core.records import Device, Facility, User
 from emr_desktop.core.timeutil import utc_now
@@ -21,6 +33,10 @@ log = logging.getLogger(__name__)
 
 # The device id exists only once the store does; validation must come first.
 _PENDING = "pending"
+#: The staging directories of setups, inside the data directory.
+_STAGING_PREFIX = ".setup-"
+#: The store's files, the manifest last: moved in this order into the data directory.
+_STORE_FILES = (DB_FILE, f"{DB_FILE}-wal", f"{DB_FILE}-shm", RECOVERY_FILE, STORE_FILE)
 
 
 @dataclass(frozen=True)
@@ -86,9 +102,10 @@ def _write_setup(
     device_id = store.device_id
     with store.unit_of_work(user_id=None) as uow:
         # A new PC knows only the facility's code and name. The rest (the letterhead) is
-        # left unwritten: every PC of the facility writes this record when it is set up,
-        # and a PC set up later must not overwrite the letterhead with its empty values.
-        uow.add(replace(facility, device_id=device_id), only=("code", "name"))
+        # left unwritten: a PC set up later must not overwrite the letterhead with its
+        # empty values. A PC joining a facility may have pulled the record already.
+        if not uow.find(Facility, id=facility.id):
+            uow.add(replace(facility, device_id=device_id), only=("code", "name"))
         uow.add(
             Device(
                 id=device_id,
@@ -127,9 +144,13 @@ def initialize(
     """
     facility = _facility(facility_code, facility_name)
     admin = _first_admin(facility.id, admin_username, admin_full_name, admin_password)
-    store, recovery_key = Store.init(data_dir)
-    _write_setup(store, facility, admin, device_name, device_number)
-    return store, recovery_key
+    store, recovery_key = _init_staged(data_dir)
+    try:
+        _write_setup(store, facility, admin, device_name, device_number)
+    except BaseException:
+        _remove_new_store(store)
+        raise
+    return _move_into_place(store, data_dir), recovery_key
 
 
 def initialize_enrolled(
@@ -164,13 +185,18 @@ def initialize_enrolled(
     When the pull fails the setup still completes (offline-first), with the local
     administrator unchecked (`EnrolledSetup.accounts_checked` False, for the caller to say
     so); a setup without a local administrator then refuses, as nobody could log in.
+
+    The facility, this device and the administrator are written together, after the
+    pull, and the store appears in `data_dir` only then (see the module): a crash before
+    leaves no store, and the setup is simply done again (with a new enrollment code: the
+    server may have used the first).
     """
     admin = (
         _first_admin(_PENDING, admin_username, admin_full_name, admin_password)
         if admin_username.strip()
         else None
     )
-    store, recovery_key = Store.init(data_dir)
+    store, recovery_key = _init_staged(data_dir)
     try:
         enrolled = enroll(store)
         facility = _facility(enrolled.facility_code, enrolled.facility_name)
@@ -179,16 +205,19 @@ def initialize_enrolled(
                 "Máy chủ trả về mã cơ sở không khớp với cơ sở của nó",
                 "The server answered with a facility id that does not match its code",
             )
-        _write_setup(store, facility, None, device_name, enrolled.device_number)
         checked = _pull_accounts(store, pull_accounts)
         if admin is None:
             _require_facility_admin(store, checked)
         else:
-            _add_first_admin(store, replace(admin, facility_id=facility.id), checked)
+            admin = replace(admin, facility_id=facility.id)
+            if checked:
+                _check_admin_username(store, admin.username)
+        _write_setup(store, facility, admin, device_name, enrolled.device_number)
     except BaseException:
         _remove_new_store(store)
         raise
-    return EnrolledSetup(store, recovery_key, checked, admin.username if admin else None)
+    placed = _move_into_place(store, data_dir)
+    return EnrolledSetup(placed, recovery_key, checked, admin.username if admin else None)
 
 
 def _pull_accounts(store: Store, pull: Callable[[Store], object] | None) -> bool:
@@ -203,25 +232,22 @@ def _pull_accounts(store: Store, pull: Callable[[Store], object] | None) -> bool
     return True
 
 
-def _add_first_admin(store: Store, admin: User, checked: bool) -> None:
+def _check_admin_username(store: Store, username: str) -> None:
+    """The first administrator's username, against the facility's accounts pulled."""
     with store.unit_of_work(user_id=None) as uow:
-        if checked:
-            try:
-                check_username_free(uow, admin.username)
-            except ValidationError as taken:
-                prefix = f"{taken.field}: "  # ValidationError puts it before the message
-                raise ValidationError(
-                    "username",
-                    "unique",
-                    f"{taken.message_vi.removeprefix(prefix)}, hoặc bỏ trống để dùng tài "
-                    "khoản của cơ sở. Mã đăng ký đã được dùng: xin bộ phận CNTT mã mới.",
-                    f"{taken.message_en.removeprefix(prefix)}, or leave it empty to use the "
-                    "facility's accounts. The enrollment code is used now: ask the IT staff "
-                    "for a new one.",
-                ) from taken
-        uow.add(replace(admin, device_id=store.device_id))
-        uow.audit("user.add", target_kind="user", target_id=admin.id, detail={"role": "admin"})
-        uow.commit()
+        try:
+            check_username_free(uow, username)
+        except ValidationError as taken:
+            prefix = f"{taken.field}: "  # ValidationError puts it before the message
+            raise ValidationError(
+                "username",
+                "unique",
+                f"{taken.message_vi.removeprefix(prefix)}, hoặc bỏ trống để dùng tài "
+                "khoản của cơ sở. Mã đăng ký đã được dùng: xin bộ phận CNTT mã mới.",
+                f"{taken.message_en.removeprefix(prefix)}, or leave it empty to use the "
+                "facility's accounts. The enrollment code is used now: ask the IT staff "
+                "for a new one.",
+            ) from taken
 
 
 def _require_facility_admin(store: Store, checked: bool) -> None:
@@ -250,10 +276,55 @@ def _require_facility_admin(store: Store, checked: bool) -> None:
         )
 
 
+def _init_staged(data_dir: Path) -> tuple[Store, str]:
+    """A new store in a staging directory of `data_dir`, after removing what an interrupted
+    setup left there; refused, before anything is made, when `data_dir` holds a store."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # Only the account the program runs under may read the (encrypted) files.
+    data_dir.chmod(0o700)
+    _clear_unfinished(data_dir)
+    if (data_dir / STORE_FILE).exists() or (data_dir / DB_FILE).exists():
+        raise StorageError(
+            f"{data_dir} đã có một kho dữ liệu; không ghi đè",
+            f"{data_dir} already holds a store; it is not overwritten",
+        )
+    return Store.init(Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=data_dir)))
+
+
+def _move_into_place(store: Store, data_dir: Path) -> Store:
+    """Move the complete staged store into `data_dir`, its manifest last, and open it."""
+    staging = store.data_dir
+    store.close()
+    for name in _STORE_FILES:
+        if (staging / name).exists():
+            os.replace(staging / name, data_dir / name)
+    shutil.rmtree(staging)
+    return Store.open(data_dir)
+
+
+def _clear_unfinished(data_dir: Path) -> None:
+    """Remove the staging directories of setups interrupted by a crash, and the files one
+    of them had moved into `data_dir` when the crash came between the moves (its manifest
+    still in the staging directory, its database no longer)."""
+    for staging in sorted(data_dir.glob(f"{_STAGING_PREFIX}*")):
+        if not staging.is_dir():
+            continue
+        moved_part = (
+            (staging / STORE_FILE).exists()
+            and not (staging / DB_FILE).exists()
+            and not (data_dir / STORE_FILE).exists()
+        )
+        if moved_part:
+            for name in _STORE_FILES:
+                with contextlib.suppress(FileNotFoundError):
+                    (data_dir / name).unlink()
+        shutil.rmtree(staging)
+        log.warning("removed an unfinished setup (%s)", staging.name)
+
+
 def _remove_new_store(store: Store) -> None:
-    """Delete the files of a store made moments ago whose setup failed (no data in it)."""
+    """Delete a store made moments ago whose setup failed (no data in it), with its
+    staging directory."""
     store.engine.dispose()
-    for name in (STORE_FILE, DB_FILE, f"{DB_FILE}-wal", f"{DB_FILE}-shm", RECOVERY_FILE):
-        with contextlib.suppress(FileNotFoundError):
-            (store.data_dir / name).unlink()
+    shutil.rmtree(store.data_dir, ignore_errors=True)
     log.info("removed the unfinished store %s", store.store_id)
