@@ -19,10 +19,12 @@ from emr_desktop.core.errors import NotFound
 from emr_desktop.core.matching import MatchScore
 from emr_desktop.services import auth, conflicts, duplicates, patients, review
 from emr_desktop.services.auth import Session
+from emr_desktop.store.schema import RECORD_TABLES
 from emr_desktop.store.store import Store
 from emr_desktop.ui import i18n
 from emr_desktop.ui.context import CHART, PATIENTS, AppContext
 from emr_desktop.ui.review import (
+    RECORD_KINDS,
     ConflictModel,
     MergeModel,
     PairModel,
@@ -253,3 +255,36 @@ def test_the_review_models_are_sound_qt_models(
         ]
     )
     qtmodeltester.check(views)
+
+
+def test_every_kind_of_record_a_conflict_may_be_on_has_a_name() -> None:
+    """A patient's own conflicts show the chart alone; every other kind shows its name."""
+    assert set(RECORD_TABLES) - {"patient"} <= set(RECORD_KINDS)
+
+
+def test_a_conflict_on_a_prescription_sending_names_it(
+    qtmodeltester: ModelTester, store: Store, registrar: Session
+) -> None:
+    patient = patients.register_patient(store, registrar, full_name="Lý Thị Mai", sex="female")
+    conflict = conflicts.Conflict(
+        1, "prescription_submission", "rx-1", "status", "failed", "x", "sent", "y", "open", ""
+    )
+    views = ConflictModel("dev")
+    views.set_items(
+        [
+            review.ConflictView(
+                conflict,
+                patient,
+                None,
+                review.Write(None, "dev", None),
+                review.Write(None, "other", "PC 2"),
+                {},
+            )
+        ]
+    )
+    qtmodeltester.check(views)
+    i18n.set_language(i18n.VIETNAMESE)
+    shown = _cell(views, 0, ConflictModel.RECORD)
+    assert shown == f"Lý Thị Mai — {patient.mrn} · gửi đơn thuốc quốc gia"
+    i18n.set_language(i18n.ENGLISH)
+    assert _cell(views, 0, ConflictModel.RECORD).endswith(" · e-prescription sending")

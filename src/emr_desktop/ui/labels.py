@@ -52,6 +52,7 @@ _NAMES: dict[str, dict[str, Any]] = {
         "medication_administration": QT_TRANSLATE_NOOP("Labels", "medication given"),
         "movement": QT_TRANSLATE_NOOP("Labels", "admission/transfer/discharge"),
         "attachment": QT_TRANSLATE_NOOP("Labels", "document"),
+        "external_record": QT_TRANSLATE_NOOP("Labels", "record from another facility"),
     },
     "event_status": {
         "draft": QT_TRANSLATE_NOOP("Labels", "draft"),

@@ -107,6 +107,8 @@ RECORD_KINDS = {
     "device": QT_TRANSLATE_NOOP("ReviewScreen", "PC"),
     "patient_link": QT_TRANSLATE_NOOP("ReviewScreen", "chart merge"),
     "medication_administration": QT_TRANSLATE_NOOP("ReviewScreen", "medication given"),
+    "imaging_study": QT_TRANSLATE_NOOP("ReviewScreen", "imaging study"),
+    "prescription_submission": QT_TRANSLATE_NOOP("ReviewScreen", "e-prescription sending"),
 }
 
 #: Why a pair looks like one person (`core.matching` reasons).

@@ -4,66 +4,66 @@
 <context>
     <name>AdminPage</name>
     <message>
-        <location filename="../../ui/wizard.py" line="399"/>
+        <location filename="../../ui/wizard.py" line="406"/>
         <source>&amp;No administrator on this PC: staff log in with their accounts from the hospital&apos;s server</source>
         <translation>&amp;Không tạo quản trị viên trên máy này: nhân viên đăng nhập bằng tài khoản của họ trên máy chủ bệnh viện</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="403"/>
+        <location filename="../../ui/wizard.py" line="410"/>
         <source>First administrator</source>
         <translation>Quản trị viên đầu tiên</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="406"/>
+        <location filename="../../ui/wizard.py" line="413"/>
         <source>The administrator adds the staff accounts, makes backups and manages this PC. Doctors, nurses and clerks get their own accounts later.</source>
         <translation>Quản trị viên tạo tài khoản cho nhân viên, sao lưu dữ liệu và quản lý máy này. Bác sĩ, điều dưỡng và nhân viên tiếp đón sẽ có tài khoản riêng sau.</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="410"/>
+        <location filename="../../ui/wizard.py" line="417"/>
         <source>&amp;Username</source>
         <translation>&amp;Tên đăng nhập</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="411"/>
+        <location filename="../../ui/wizard.py" line="418"/>
         <source>&amp;Full name</source>
         <translation>&amp;Họ và tên</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="412"/>
+        <location filename="../../ui/wizard.py" line="419"/>
         <source>&amp;Password</source>
         <translation>&amp;Mật khẩu</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="413"/>
+        <location filename="../../ui/wizard.py" line="420"/>
         <source>Password &amp;again</source>
         <translation>&amp;Nhập lại mật khẩu</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="414"/>
+        <location filename="../../ui/wizard.py" line="421"/>
         <source>e.g. qt.nam (no accents)</source>
         <translation>ví dụ: qt.nam (không dấu)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/wizard.py" line="417"/>
+        <location filename="../../ui/wizard.py" line="424"/>
         <source>At least %n character(s); a phrase of a few words is easy to remember.</source>
         <translation>
             <numerusform>Ít nhất %n ký tự; một cụm vài từ sẽ dễ nhớ.</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="422"/>
+        <location filename="../../ui/wizard.py" line="429"/>
         <source>&amp;Create the store</source>
         <translation>&amp;Tạo kho dữ liệu</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/wizard.py" line="455"/>
+        <location filename="../../ui/wizard.py" line="462"/>
         <source>The password must have at least %n character(s).</source>
         <translation>
             <numerusform>Mật khẩu phải có ít nhất %n ký tự.</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="461"/>
+        <location filename="../../ui/wizard.py" line="468"/>
         <source>The two passwords differ.</source>
         <translation>Hai mật khẩu nhập vào khác nhau.</translation>
     </message>
@@ -119,27 +119,27 @@
 <context>
     <name>ConflictsPage</name>
     <message>
-        <location filename="../../ui/review.py" line="395"/>
+        <location filename="../../ui/review.py" line="397"/>
         <source>Two PCs changed the same thing before they synced. The value in force is the same on every PC; the other one was kept so that nothing is lost. Keep the value in force, or use the other value instead (it then goes to every PC).</source>
         <translation>Hai máy đã sửa cùng một thông tin trước khi đồng bộ. Giá trị đang dùng giống nhau trên mọi máy; giá trị kia được giữ lại để không mất dữ liệu. Hãy giữ giá trị đang dùng, hoặc dùng giá trị kia thay thế (giá trị đó sẽ được gửi tới mọi máy).</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="400"/>
+        <location filename="../../ui/review.py" line="402"/>
         <source>No conflicts to settle.</source>
         <translation>Không có xung đột cần xử lý.</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="401"/>
+        <location filename="../../ui/review.py" line="403"/>
         <source>&amp;Keep the value in force</source>
         <translation>&amp;Giữ giá trị đang dùng</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="402"/>
+        <location filename="../../ui/review.py" line="404"/>
         <source>&amp;Use the other value</source>
         <translation>&amp;Dùng giá trị kia</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="454"/>
+        <location filename="../../ui/review.py" line="456"/>
         <source>Conflict settled.</source>
         <translation>Đã xử lý xung đột.</translation>
     </message>
@@ -220,72 +220,72 @@
 <context>
     <name>DuplicatesPage</name>
     <message>
-        <location filename="../../ui/review.py" line="626"/>
+        <location filename="../../ui/review.py" line="628"/>
         <source>Charts registered recently that may belong to one person (two PCs offline, or a patient registered twice). Compare them, choose the chart to keep and merge: the chart kept shows the records of both. A merge can be undone.</source>
         <translation>Các hồ sơ mới đăng ký có thể là của cùng một người (hai máy cùng đăng ký khi mất mạng, hoặc bệnh nhân bị đăng ký hai lần). Hãy so sánh, chọn hồ sơ giữ lại rồi gộp: hồ sơ giữ lại sẽ hiển thị dữ liệu của cả hai. Có thể hủy gộp sau đó.</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="631"/>
+        <location filename="../../ui/review.py" line="633"/>
         <source>Check one chart: record number, CCCD or name</source>
         <translation>Kiểm tra một hồ sơ: mã bệnh nhân, số CCCD hoặc họ tên</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="632"/>
+        <location filename="../../ui/review.py" line="634"/>
         <source>Find its duplicates</source>
         <translation>Tìm hồ sơ trùng</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="633"/>
+        <location filename="../../ui/review.py" line="635"/>
         <source>Recent registrations</source>
         <translation>Các hồ sơ mới đăng ký</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="634"/>
+        <location filename="../../ui/review.py" line="636"/>
         <source>&amp;Reason for the merge</source>
         <translation>&amp;Lý do gộp hồ sơ</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="635"/>
+        <location filename="../../ui/review.py" line="637"/>
         <source>e.g. same person, registered twice</source>
         <translation>ví dụ: cùng một người, đăng ký hai lần</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="636"/>
+        <location filename="../../ui/review.py" line="638"/>
         <source>&amp;Merge the two charts</source>
         <translation>&amp;Gộp hai hồ sơ</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="641"/>
+        <location filename="../../ui/review.py" line="643"/>
         <source>Your role may compare charts but not merge them.</source>
         <translation>Vai trò của bạn được so sánh hồ sơ nhưng không được gộp hồ sơ.</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="670"/>
+        <location filename="../../ui/review.py" line="672"/>
         <source>No likely duplicate of this chart.</source>
         <translation>Không có hồ sơ nghi trùng của hồ sơ này.</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="672"/>
+        <location filename="../../ui/review.py" line="674"/>
         <source>No likely duplicates among the recent registrations.</source>
         <translation>Không có hồ sơ nghi trùng trong các hồ sơ mới đăng ký.</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="697"/>
+        <location filename="../../ui/review.py" line="699"/>
         <source>Keep chart A: {chart}</source>
         <translation>Giữ hồ sơ A: {chart}</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="698"/>
+        <location filename="../../ui/review.py" line="700"/>
         <source>Keep chart B: {chart}</source>
         <translation>Giữ hồ sơ B: {chart}</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="706"/>
+        <location filename="../../ui/review.py" line="708"/>
         <source>Write why these charts are one person.</source>
         <translation>Ghi lý do xác định hai hồ sơ là của cùng một người.</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="726"/>
+        <location filename="../../ui/review.py" line="728"/>
         <source>Merged: {replaced} is now read through {survivor}.</source>
         <translation>Đã gộp: hồ sơ {replaced} nay được xem qua hồ sơ {survivor}.</translation>
     </message>
@@ -293,52 +293,52 @@
 <context>
     <name>FacilityPage</name>
     <message>
-        <location filename="../../ui/wizard.py" line="219"/>
+        <location filename="../../ui/wizard.py" line="225"/>
         <source>Facility</source>
         <translation>Cơ sở khám chữa bệnh</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="220"/>
+        <location filename="../../ui/wizard.py" line="226"/>
         <source>The health facility this PC belongs to.</source>
         <translation>Cơ sở y tế mà máy này thuộc về.</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="221"/>
+        <location filename="../../ui/wizard.py" line="227"/>
         <source>Facility &amp;code (MA_CSKCB)</source>
         <translation>&amp;Mã cơ sở KCB (MA_CSKCB)</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="222"/>
+        <location filename="../../ui/wizard.py" line="228"/>
         <source>Facility &amp;name</source>
         <translation>&amp;Tên cơ sở</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="223"/>
+        <location filename="../../ui/wizard.py" line="229"/>
         <source>PC &amp;number</source>
         <translation>&amp;Số máy</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="224"/>
+        <location filename="../../ui/wizard.py" line="230"/>
         <source>PC name</source>
         <translation>Tên máy</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="225"/>
+        <location filename="../../ui/wizard.py" line="231"/>
         <source>5 characters, e.g. 70001</source>
         <translation>5 ký tự, ví dụ: 70001</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="226"/>
+        <location filename="../../ui/wizard.py" line="232"/>
         <source>e.g. Trung tâm Y tế huyện Đồng Phú</source>
         <translation>ví dụ: Trung tâm Y tế huyện Đồng Phú</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="227"/>
+        <location filename="../../ui/wizard.py" line="233"/>
         <source>e.g. Khoa Nội – máy 1 (optional)</source>
         <translation>ví dụ: Khoa Nội – máy 1 (không bắt buộc)</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="230"/>
+        <location filename="../../ui/wizard.py" line="236"/>
         <source>Give each PC of the facility its own number: the record numbers (MRN) it prints start from it, so two PCs never print the same one.</source>
         <translation>Mỗi máy trong cơ sở cần một số riêng: mã bệnh nhân (MRN) do máy cấp được tính từ số này, nên hai máy không bao giờ cấp trùng mã.</translation>
     </message>
@@ -346,42 +346,42 @@
 <context>
     <name>KeyPage</name>
     <message>
-        <location filename="../../ui/wizard.py" line="531"/>
+        <location filename="../../ui/wizard.py" line="538"/>
         <source>Recovery key</source>
         <translation>Khóa khôi phục</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="534"/>
+        <location filename="../../ui/wizard.py" line="541"/>
         <source>Write this key on paper now and keep it locked away, apart from the PC. It is shown only this once. If this PC&apos;s keyring is ever lost (Windows reinstalled, account reset), the IT staff need it to open the records again.</source>
         <translation>Hãy chép khóa này ra giấy ngay bây giờ và cất giữ ở nơi có khóa, tách riêng khỏi máy. Khóa chỉ hiện một lần này. Nếu kho khóa của máy bị mất (cài lại Windows, đặt lại tài khoản), bộ phận CNTT cần khóa này để mở lại dữ liệu.</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="539"/>
+        <location filename="../../ui/wizard.py" line="546"/>
         <source>I have &amp;written the key down and put it away safely</source>
         <translation>Tôi đã &amp;chép khóa ra giấy và cất giữ an toàn</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="540"/>
+        <location filename="../../ui/wizard.py" line="547"/>
         <source>&amp;Type its last group (4 characters)</source>
         <translation>&amp;Gõ lại nhóm cuối của khóa (4 ký tự)</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="546"/>
+        <location filename="../../ui/wizard.py" line="553"/>
         <source>Creating the encrypted store… This takes a few seconds.</source>
         <translation>Đang tạo kho dữ liệu mã hóa… Việc này mất vài giây.</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="548"/>
+        <location filename="../../ui/wizard.py" line="555"/>
         <source>The store of {facility} is ready on this PC (PC number {number}).</source>
         <translation>Kho dữ liệu của {facility} đã sẵn sàng trên máy này (máy số {number}).</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="552"/>
+        <location filename="../../ui/wizard.py" line="559"/>
         <source>The facility&apos;s accounts could not be fetched from the server, so it was not checked that no other PC uses the username {username}. If two accounts share it, ask the IT staff to rename one.</source>
         <translation>Không tải được tài khoản của cơ sở từ máy chủ, nên chưa kiểm tra được tên đăng nhập {username} có bị máy khác dùng không. Nếu hai tài khoản trùng tên, hãy báo bộ phận CNTT đổi tên một tài khoản.</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="560"/>
+        <location filename="../../ui/wizard.py" line="567"/>
         <source>The store could not be created. Go back, correct and try again.</source>
         <translation>Chưa tạo được kho dữ liệu. Hãy quay lại, sửa và thử lại.</translation>
     </message>
@@ -389,17 +389,17 @@
 <context>
     <name>MergesPage</name>
     <message>
-        <location filename="../../ui/review.py" line="772"/>
+        <location filename="../../ui/review.py" line="774"/>
         <source>No merged charts.</source>
         <translation>Chưa có hồ sơ nào được gộp.</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="773"/>
+        <location filename="../../ui/review.py" line="775"/>
         <source>&amp;Undo this merge</source>
         <translation>&amp;Hủy lần gộp này</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="810"/>
+        <location filename="../../ui/review.py" line="812"/>
         <source>Merge undone: {replaced} is a chart of its own again.</source>
         <translation>Đã hủy gộp: {replaced} lại là một hồ sơ riêng.</translation>
     </message>
@@ -407,38 +407,38 @@
 <context>
     <name>ModePage</name>
     <message>
-        <location filename="../../ui/wizard.py" line="156"/>
+        <location filename="../../ui/wizard.py" line="162"/>
         <source>Set up this PC</source>
         <extracomment>Seconds the server may take to answer the enrollment. The wizard&apos;s usual buttons (Qt&apos;s own layout), put back after a failed attempt.</extracomment>
         <translation>Thiết lập máy này</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="157"/>
+        <location filename="../../ui/wizard.py" line="163"/>
         <source>This PC has no patient records yet. Choose how it will work.</source>
         <translation>Máy này chưa có dữ liệu bệnh nhân. Hãy chọn cách máy sẽ hoạt động.</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="158"/>
+        <location filename="../../ui/wizard.py" line="164"/>
         <source>&amp;On its own, without a server</source>
         <translation>Hoạt động &amp;độc lập, không có máy chủ</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="161"/>
+        <location filename="../../ui/wizard.py" line="167"/>
         <source>For a facility without a central server yet. The records stay on this PC; it can be enrolled with a server later.</source>
         <translation>Dành cho cơ sở chưa có máy chủ trung tâm. Dữ liệu được lưu trên máy này; sau này có thể đăng ký máy với máy chủ.</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="165"/>
+        <location filename="../../ui/wizard.py" line="171"/>
         <source>&amp;Join the hospital&apos;s server</source>
         <translation>&amp;Kết nối với máy chủ của bệnh viện</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="168"/>
+        <location filename="../../ui/wizard.py" line="174"/>
         <source>The IT staff give you the server&apos;s address and a one-time enrollment code. The facility and this PC&apos;s number come from the server, and the PC then keeps its records in step with the others.</source>
         <translation>Bộ phận CNTT cung cấp địa chỉ máy chủ và một mã đăng ký dùng một lần. Thông tin cơ sở và số máy được lấy từ máy chủ; sau đó máy đồng bộ dữ liệu với các máy khác.</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="173"/>
+        <location filename="../../ui/wizard.py" line="179"/>
         <source>&amp;Language</source>
         <translation>&amp;Ngôn ngữ</translation>
     </message>
@@ -645,223 +645,233 @@
         <translation>thực hiện thuốc</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="114"/>
+        <location filename="../../ui/review.py" line="110"/>
+        <source>imaging study</source>
+        <translation>ca chụp chẩn đoán hình ảnh</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review.py" line="111"/>
+        <source>e-prescription sending</source>
+        <translation>gửi đơn thuốc quốc gia</translation>
+    </message>
+    <message>
+        <location filename="../../ui/review.py" line="116"/>
         <source>same CCCD</source>
         <extracomment>Why a pair looks like one person (`core.matching` reasons).</extracomment>
         <translation>trùng số CCCD</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="115"/>
+        <location filename="../../ui/review.py" line="117"/>
         <source>same name</source>
         <translation>trùng họ tên</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="116"/>
+        <location filename="../../ui/review.py" line="118"/>
         <source>same birth year</source>
         <translation>cùng năm sinh</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="117"/>
+        <location filename="../../ui/review.py" line="119"/>
         <source>same date of birth</source>
         <translation>trùng ngày sinh</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="118"/>
+        <location filename="../../ui/review.py" line="120"/>
         <source>same phone</source>
         <translation>trùng số điện thoại</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="119"/>
+        <location filename="../../ui/review.py" line="121"/>
         <source>similar address</source>
         <translation>địa chỉ gần giống</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="120"/>
+        <location filename="../../ui/review.py" line="122"/>
         <source>same BHYT card</source>
         <translation>trùng thẻ BHYT</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="140"/>
+        <location filename="../../ui/review.py" line="142"/>
         <source>(empty)</source>
         <translation>(trống)</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="147"/>
+        <location filename="../../ui/review.py" line="149"/>
         <source>yes</source>
         <translation>có</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="149"/>
+        <location filename="../../ui/review.py" line="151"/>
         <source>no</source>
         <translation>không</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="227"/>
+        <location filename="../../ui/review.py" line="229"/>
         <source>Patient or record</source>
         <translation>Bệnh nhân hoặc bản ghi</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="228"/>
+        <location filename="../../ui/review.py" line="230"/>
         <source>Field</source>
         <translation>Thông tin</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="229"/>
+        <location filename="../../ui/review.py" line="231"/>
         <source>Value in force</source>
         <translation>Giá trị đang dùng</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="230"/>
         <location filename="../../ui/review.py" line="232"/>
+        <location filename="../../ui/review.py" line="234"/>
         <source>Written</source>
         <translation>Máy ghi, thời điểm</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="231"/>
+        <location filename="../../ui/review.py" line="233"/>
         <source>Other value</source>
         <translation>Giá trị kia</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="266"/>
+        <location filename="../../ui/review.py" line="268"/>
         <source>this PC</source>
         <translation>máy này</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="268"/>
+        <location filename="../../ui/review.py" line="270"/>
         <source>PC {id}</source>
         <translation>Máy {id}</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="277"/>
+        <location filename="../../ui/review.py" line="279"/>
         <source>Earlier chart</source>
         <translation>Hồ sơ đăng ký trước</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="278"/>
+        <location filename="../../ui/review.py" line="280"/>
         <source>Later chart</source>
         <translation>Hồ sơ đăng ký sau</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="279"/>
+        <location filename="../../ui/review.py" line="281"/>
         <source>Match</source>
         <translation>Mức trùng</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="280"/>
+        <location filename="../../ui/review.py" line="282"/>
         <source>Why</source>
         <translation>Lý do nghi trùng</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="300"/>
+        <location filename="../../ui/review.py" line="302"/>
         <source>Chart kept</source>
         <translation>Hồ sơ giữ lại</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="301"/>
+        <location filename="../../ui/review.py" line="303"/>
         <source>Chart merged into it</source>
         <translation>Hồ sơ đã gộp vào</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="302"/>
+        <location filename="../../ui/review.py" line="304"/>
         <source>Merged</source>
         <translation>Thời điểm gộp</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="303"/>
+        <location filename="../../ui/review.py" line="305"/>
         <source>By</source>
         <translation>Người gộp</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="304"/>
+        <location filename="../../ui/review.py" line="306"/>
         <source>Reason</source>
         <translation>Lý do</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="316"/>
+        <location filename="../../ui/review.py" line="318"/>
         <source>automatically (same CCCD)</source>
         <translation>tự động (trùng CCCD)</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="484"/>
+        <location filename="../../ui/review.py" line="486"/>
         <source>Record number</source>
         <translation>Mã bệnh nhân</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="485"/>
+        <location filename="../../ui/review.py" line="487"/>
         <source>Full name</source>
         <translation>Họ tên</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="486"/>
+        <location filename="../../ui/review.py" line="488"/>
         <source>Sex</source>
         <translation>Giới tính</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="487"/>
+        <location filename="../../ui/review.py" line="489"/>
         <source>Date of birth</source>
         <translation>Ngày sinh</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="488"/>
+        <location filename="../../ui/review.py" line="490"/>
         <source>CCCD</source>
         <translation>CCCD</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="489"/>
+        <location filename="../../ui/review.py" line="491"/>
         <source>BHYT card</source>
         <translation>Thẻ BHYT</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="490"/>
+        <location filename="../../ui/review.py" line="492"/>
         <source>Phone</source>
         <translation>Điện thoại</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="491"/>
+        <location filename="../../ui/review.py" line="493"/>
         <source>Address</source>
         <translation>Địa chỉ</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="492"/>
+        <location filename="../../ui/review.py" line="494"/>
         <source>Guardian</source>
         <translation>Người giám hộ</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="493"/>
+        <location filename="../../ui/review.py" line="495"/>
         <source>Registered</source>
         <translation>Ngày đăng ký</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="509"/>
+        <location filename="../../ui/review.py" line="511"/>
         <source>Chart A (earlier)</source>
         <translation>Hồ sơ A (đăng ký trước)</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="510"/>
+        <location filename="../../ui/review.py" line="512"/>
         <source>Chart B (later)</source>
         <translation>Hồ sơ B (đăng ký sau)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/review.py" line="857"/>
+        <location filename="../../ui/review.py" line="859"/>
         <source>Conflicts (%n)</source>
         <translation>
             <numerusform>Xung đột (%n)</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/review.py" line="859"/>
+        <location filename="../../ui/review.py" line="861"/>
         <source>Likely duplicates (%n)</source>
         <translation>
             <numerusform>Nghi trùng (%n)</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="861"/>
+        <location filename="../../ui/review.py" line="863"/>
         <source>Recent merges</source>
         <translation>Hồ sơ đã gộp</translation>
     </message>
     <message>
-        <location filename="../../ui/review.py" line="866"/>
+        <location filename="../../ui/review.py" line="868"/>
         <source>Your role does not see patient records: there is nothing to review here.</source>
         <translation>Vai trò của bạn không xem hồ sơ bệnh nhân: không có gì cần xử lý ở đây.</translation>
     </message>
@@ -869,52 +879,52 @@
 <context>
     <name>ServerPage</name>
     <message>
-        <location filename="../../ui/wizard.py" line="296"/>
+        <location filename="../../ui/wizard.py" line="302"/>
         <source>Hospital server</source>
         <translation>Máy chủ bệnh viện</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="297"/>
+        <location filename="../../ui/wizard.py" line="303"/>
         <source>The IT staff make an enrollment code for this PC on the server.</source>
         <translation>Bộ phận CNTT tạo mã đăng ký cho máy này trên máy chủ.</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="298"/>
+        <location filename="../../ui/wizard.py" line="304"/>
         <source>Server &amp;address</source>
         <translation>&amp;Địa chỉ máy chủ</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="299"/>
+        <location filename="../../ui/wizard.py" line="305"/>
         <source>&amp;Enrollment code</source>
         <translation>&amp;Mã đăng ký</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="300"/>
+        <location filename="../../ui/wizard.py" line="306"/>
         <source>PC name</source>
         <translation>Tên máy</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="301"/>
+        <location filename="../../ui/wizard.py" line="307"/>
         <source>e.g. https://emr.ttyt-dongphu.vn</source>
         <translation>ví dụ: https://emr.ttyt-dongphu.vn</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="302"/>
+        <location filename="../../ui/wizard.py" line="308"/>
         <source>e.g. ABCD-EFGH-JKLM</source>
         <translation>ví dụ: ABCD-EFGH-JKLM</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="303"/>
+        <location filename="../../ui/wizard.py" line="309"/>
         <source>e.g. Khoa Nội – máy 1 (optional)</source>
         <translation>ví dụ: Khoa Nội – máy 1 (không bắt buộc)</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="318"/>
+        <location filename="../../ui/wizard.py" line="324"/>
         <source>Give the full address, starting with https:// (or http://).</source>
         <translation>Nhập đầy đủ địa chỉ, bắt đầu bằng https:// (hoặc http://).</translation>
     </message>
     <message>
-        <location filename="../../ui/wizard.py" line="323"/>
+        <location filename="../../ui/wizard.py" line="329"/>
         <source>Type the enrollment code the IT staff gave.</source>
         <translation>Nhập mã đăng ký do bộ phận CNTT cung cấp.</translation>
     </message>
@@ -922,7 +932,7 @@
 <context>
     <name>SetupWizard</name>
     <message>
-        <location filename="../../ui/wizard.py" line="635"/>
+        <location filename="../../ui/wizard.py" line="642"/>
         <source>EMR Desktop — setting up this PC</source>
         <extracomment>The first administrator&apos;s username when the facility&apos;s accounts could not be fetched to check it (a PC joining the server while the link dropped).</extracomment>
         <translation>EMR Desktop — thiết lập máy</translation>

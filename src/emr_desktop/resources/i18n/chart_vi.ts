@@ -99,63 +99,63 @@
 <context>
     <name>ChartView</name>
     <message>
-        <location filename="../../ui/chart/view.py" line="137"/>
+        <location filename="../../ui/chart/view.py" line="140"/>
         <source>Timeline</source>
         <translation>Dòng thời gian</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="138"/>
+        <location filename="../../ui/chart/view.py" line="141"/>
         <source>Allergies &amp;&amp; problems</source>
         <translation>Dị ứng &amp;&amp; bệnh mạn tính</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="139"/>
+        <location filename="../../ui/chart/view.py" line="142"/>
         <source>Encounters</source>
         <translation>Lượt khám/điều trị</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="140"/>
+        <location filename="../../ui/chart/view.py" line="143"/>
         <source>Vital signs</source>
         <translation>Sinh hiệu</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="141"/>
+        <location filename="../../ui/chart/view.py" line="144"/>
         <source>Notes</source>
         <translation>Ghi chú</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="142"/>
+        <location filename="../../ui/chart/view.py" line="145"/>
         <source>Diagnoses</source>
         <translation>Chẩn đoán</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="143"/>
+        <location filename="../../ui/chart/view.py" line="146"/>
         <source>Orders &amp;&amp; results</source>
         <translation>Chỉ định &amp;&amp; kết quả</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="144"/>
+        <location filename="../../ui/chart/view.py" line="147"/>
         <source>Prescriptions</source>
         <translation>Đơn thuốc</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="145"/>
+        <location filename="../../ui/chart/view.py" line="148"/>
         <source>Medication orders</source>
         <translation>Y lệnh thuốc</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="146"/>
+        <location filename="../../ui/chart/view.py" line="149"/>
         <source>Documents</source>
         <translation>Tài liệu</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="152"/>
-        <location filename="../../ui/chart/view.py" line="162"/>
+        <location filename="../../ui/chart/view.py" line="155"/>
+        <location filename="../../ui/chart/view.py" line="165"/>
         <source>Loading chart…</source>
         <translation>Đang mở hồ sơ…</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/view.py" line="161"/>
+        <location filename="../../ui/chart/view.py" line="164"/>
         <source>Chart unavailable</source>
         <translation>Không mở được hồ sơ</translation>
     </message>
@@ -481,132 +481,127 @@
     </message>
     <message>
         <location filename="../../ui/chart/timeline.py" line="66"/>
-        <source>record from another facility</source>
-        <extracomment>Records imported from another facility&apos;s FHIR Bundle: read-only, shown with their origin.</extracomment>
-        <translation>hồ sơ từ cơ sở khác</translation>
-    </message>
-    <message>
-        <location filename="../../ui/chart/timeline.py" line="67"/>
         <source>imported</source>
+        <extracomment>Records imported from another facility&apos;s FHIR Bundle: read-only, shown with their origin.</extracomment>
         <translation>đã nhập</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="73"/>
+        <location filename="../../ui/chart/timeline.py" line="72"/>
         <source>Time</source>
         <translation>Thời gian</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="74"/>
+        <location filename="../../ui/chart/timeline.py" line="73"/>
         <source>Entry</source>
         <translation>Loại ghi nhận</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="75"/>
+        <location filename="../../ui/chart/timeline.py" line="74"/>
         <source>Summary</source>
         <translation>Nội dung</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="76"/>
+        <location filename="../../ui/chart/timeline.py" line="75"/>
         <source>Status</source>
         <translation>Trạng thái</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="77"/>
+        <location filename="../../ui/chart/timeline.py" line="76"/>
         <source>Author</source>
         <translation>Người ghi</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="102"/>
+        <location filename="../../ui/chart/timeline.py" line="101"/>
         <source>BP</source>
         <translation>HA</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="117"/>
+        <location filename="../../ui/chart/timeline.py" line="116"/>
         <source>bed {code}</source>
         <translation>giường {code}</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="134"/>
+        <location filename="../../ui/chart/timeline.py" line="133"/>
         <source>(secondary)</source>
         <translation>(bệnh kèm theo)</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="184"/>
+        <location filename="../../ui/chart/timeline.py" line="183"/>
         <source>Source: {source}, imported {date} by {user}</source>
         <translation>Nguồn: {source}, nhập ngày {date} bởi {user}</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="188"/>
+        <location filename="../../ui/chart/timeline.py" line="187"/>
         <source>signed there by {author}</source>
         <translation>người ký tại nơi gửi: {author}</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="200"/>
+        <location filename="../../ui/chart/timeline.py" line="199"/>
         <source>cured</source>
         <translation>khỏi</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="201"/>
+        <location filename="../../ui/chart/timeline.py" line="200"/>
         <source>improved</source>
         <translation>đỡ</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="202"/>
+        <location filename="../../ui/chart/timeline.py" line="201"/>
         <source>unchanged</source>
         <translation>không thay đổi</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="203"/>
+        <location filename="../../ui/chart/timeline.py" line="202"/>
         <source>worse</source>
         <translation>nặng hơn</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="204"/>
+        <location filename="../../ui/chart/timeline.py" line="203"/>
         <source>died in hospital</source>
         <translation>tử vong tại cơ sở KBCB</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="205"/>
+        <location filename="../../ui/chart/timeline.py" line="204"/>
         <source>grave prognosis, taken home</source>
         <translation>tiên lượng nặng xin về</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="206"/>
+        <location filename="../../ui/chart/timeline.py" line="205"/>
         <source>not determined</source>
         <translation>chưa xác định</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="207"/>
+        <location filename="../../ui/chart/timeline.py" line="206"/>
         <source>died outside hospital</source>
         <translation>tử vong ngoại viện</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="210"/>
+        <location filename="../../ui/chart/timeline.py" line="209"/>
         <source>discharged</source>
         <translation>ra viện</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="211"/>
+        <location filename="../../ui/chart/timeline.py" line="210"/>
         <source>transferred to another facility (medical reasons)</source>
         <translation>chuyển tuyến theo yêu cầu chuyên môn</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="212"/>
+        <location filename="../../ui/chart/timeline.py" line="211"/>
         <source>left without permission</source>
         <translation>trốn viện</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="213"/>
+        <location filename="../../ui/chart/timeline.py" line="212"/>
         <source>left at own request</source>
         <translation>xin ra viện</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="214"/>
+        <location filename="../../ui/chart/timeline.py" line="213"/>
         <source>transferred to another facility (at own request)</source>
         <translation>chuyển tuyến theo yêu cầu người bệnh</translation>
     </message>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="345"/>
+        <location filename="../../ui/chart/timeline.py" line="344"/>
         <source>{status} (amended)</source>
         <translation>{status} (đã đính chính)</translation>
     </message>
@@ -614,19 +609,19 @@
 <context>
     <name>TimelineTab</name>
     <message>
-        <location filename="../../ui/chart/timeline.py" line="414"/>
+        <location filename="../../ui/chart/timeline.py" line="413"/>
         <source>&amp;Show:</source>
         <translation>&amp;Hiển thị:</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/chart/timeline.py" line="440"/>
+        <location filename="../../ui/chart/timeline.py" line="439"/>
         <source>All entries (%n)</source>
         <translation>
             <numerusform>Tất cả (%n)</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../../ui/chart/timeline.py" line="454"/>
+        <location filename="../../ui/chart/timeline.py" line="453"/>
         <source>%n entries shown</source>
         <translation>
             <numerusform>Đang hiển thị %n mục</numerusform>

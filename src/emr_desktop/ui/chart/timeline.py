@@ -63,7 +63,6 @@ _PRIORITIES: dict[str, object] = {
 _FLAG_MARKS = {"high": "↑", "low": "↓", "abnormal": "*"}
 #: Records imported from another facility's FHIR Bundle: read-only, shown with their origin.
 EXTERNAL = "external_record"
-_EXTERNAL_KIND = QT_TRANSLATE_NOOP("Timeline", "record from another facility")
 _EXTERNAL_STATUS = QT_TRANSLATE_NOOP("Timeline", "imported")
 _EXTERNAL_COLOR = "#1d5f8a"
 
@@ -193,7 +192,7 @@ def external_origin(event: ChartEvent, directory: FacilityDirectory | None = Non
 
 def kind_label(kind: str) -> str:
     """The name of a kind of entry in the current language."""
-    return _tr(_EXTERNAL_KIND) if kind == EXTERNAL else label("event_kind", kind)
+    return label("event_kind", kind)
 
 
 _TREATMENT_RESULTS: dict[str, object] = {
