@@ -20,6 +20,8 @@ from emr_desktop.core.records import (
     EventBody,
     LabResult,
     Measurement,
+    MedicationAdministration,
+    MedicationOrder,
     Prescription,
     PrescriptionItem,
     VitalSigns,
@@ -123,6 +125,44 @@ def test_summaries_say_what_each_kind_of_entry_holds(ctx: AppContext) -> None:
     assert event_summary(_event(1, lab)) == "Glucose: 9.1 mmol/L ↑"
     assert event_summary(_event(2, prescription)) == "Amlodipin 5 mg"
     assert event_summary(_event(3, secondary)) == "E11.9 Đái tháo đường typ 2 (bệnh kèm theo)"
+
+
+def test_a_dose_given_names_its_drug_even_under_an_amended_order(ctx: AppContext) -> None:
+    def order(dose: str) -> MedicationOrder:
+        return MedicationOrder(
+            drug_code="T0301",
+            drug_name="Ceftriaxon 1 g",
+            dose=dose,  # type: ignore[arg-type]
+            dose_unit="lọ",
+            route="iv",
+            times=("08:00",),
+            start_date=START.date(),
+            days=5,
+        )
+
+    def given(order_id: str) -> MedicationAdministration:
+        return MedicationAdministration(
+            medication_order_id=order_id,
+            scheduled_for=START,
+            outcome="given",
+            dose="1",  # type: ignore[arg-type]
+            dose_unit="lọ",
+        )
+
+    model = TimelineModel()
+    # The order was amended (ev00002 corrects ev00001): only the amendment is current, and
+    # the first dose was given under the first version.
+    model.set_events(
+        [
+            _event(2, order("2"), corrects="ev00001", correction="amends"),
+            _event(3, given("ev00001")),
+            _event(4, given("ev00002")),
+            _event(5, given("ev-unknown")),
+        ]
+    )
+    summaries = [model.data(model.index(row, SUMMARY)) for row in range(4)]
+    assert summaries[1] == summaries[2] == "Ceftriaxon 1 g — đã dùng: 1 lọ"
+    assert summaries[0] == "đã dùng: 1 lọ"  # an order this chart does not hold
 
 
 def test_an_amended_entry_says_so_and_drafts_are_marked(ctx: AppContext) -> None:

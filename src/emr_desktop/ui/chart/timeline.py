@@ -8,6 +8,7 @@ list reversal, not 10,000 JSON parses.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -119,8 +120,13 @@ def _movement(body: dict[str, Any], directory: FacilityDirectory | None) -> str:
     return text
 
 
-def event_summary(event: ChartEvent, directory: FacilityDirectory | None = None) -> str:
-    """What an event says, in one line of the current language."""
+def event_summary(
+    event: ChartEvent,
+    directory: FacilityDirectory | None = None,
+    drugs: Mapping[str, str] | None = None,
+) -> str:
+    """What an event says, in one line of the current language. `drugs` names the drug of
+    each medication order by its id, for the doses given under it."""
     body = event.body
     kind = event.kind
     if kind == "vital_signs":
@@ -162,6 +168,9 @@ def event_summary(event: ChartEvent, directory: FacilityDirectory | None = None)
             text += f": {_number(body['dose'])} {body.get('dose_unit') or ''}".rstrip()
         elif body.get("reason"):
             text += f": {body['reason']}"
+        drug = (drugs or {}).get(body.get("medication_order_id", ""))
+        if drug:
+            text = f"{drug} — {text}"
     elif kind == "movement":
         text = _movement(body, directory)
     elif kind == "attachment":
@@ -234,6 +243,19 @@ def discharge_type_name(code: str | None) -> str:
     return _tr(_DISCHARGE_TYPES[code]) if code in _DISCHARGE_TYPES else (code or "")
 
 
+def _order_drugs(events: list[ChartEvent]) -> dict[str, str]:
+    """The drug of each medication order, by its id and by the id of the version it amends
+    (a dose given under the first version still names the drug)."""
+    drugs: dict[str, str] = {}
+    for event in events:
+        if event.kind == "medication_order":
+            name = str(event.body.get("drug_name", ""))
+            drugs[event.id] = name
+            if event.corrects is not None:
+                drugs.setdefault(event.corrects, name)
+    return drugs
+
+
 class TimelineModel(QAbstractTableModel):
     """The chart's current events, newest first, optionally of one kind only."""
 
@@ -243,6 +265,8 @@ class TimelineModel(QAbstractTableModel):
         self._rows: list[ChartEvent] = []
         self._kind: str | None = None
         self._directory: FacilityDirectory | None = None
+        #: Medication order id → its drug, for the doses given under it.
+        self._drugs: dict[str, str] = {}
         # id → (time, summary, tooltip): built when a row is first shown.
         self._texts: dict[str, tuple[str, str, str]] = {}
 
@@ -251,6 +275,7 @@ class TimelineModel(QAbstractTableModel):
         """Show these events (oldest first, as `Chart.current_events()` gives them)."""
         self.beginResetModel()
         self._events = events[::-1]
+        self._drugs = _order_drugs(events)
         self._texts.clear()
         self._filter()
         self.endResetModel()
@@ -297,7 +322,7 @@ class TimelineModel(QAbstractTableModel):
     def _text(self, event: ChartEvent) -> tuple[str, str, str]:
         texts = self._texts.get(event.id)
         if texts is None:
-            full = event_summary(event, self._directory)
+            full = event_summary(event, self._directory, self._drugs)
             short = full if len(full) <= SUMMARY_CHARS else full[: SUMMARY_CHARS - 1] + "…"
             tooltip = full if len(full) <= TOOLTIP_CHARS else full[: TOOLTIP_CHARS - 1] + "…"
             texts = (local_time(event.effective_time), short, tooltip)
