@@ -11,7 +11,13 @@ from functools import partial
 from tests.interop.test_fhir_import import imported_chart, rich_chart
 from tests.printing import pdftools
 
-from emr_desktop.core.records import ClinicalEvent, Diagnosis, ExternalRecord, MedicationOrder
+from emr_desktop.core.records import (
+    ClinicalEvent,
+    Diagnosis,
+    ExternalRecord,
+    MedicationAdministration,
+    MedicationOrder,
+)
 from emr_desktop.interop.fhir import chart_bundle
 from emr_desktop.printing.chart_export import chart_export_pdf
 from emr_desktop.printing.describe import (
@@ -142,3 +148,14 @@ def test_a_record_from_another_facility_says_what_it_is_and_where_it_comes_from(
     text = pdftools.flat(chart_export_pdf(chart))
     assert "Hồ sơ từ cơ sở khác" in text
     assert "Nguồn: Trung tâm Y tế khu vực Kim Bảng" in text
+
+
+def test_a_dose_given_names_the_drug_of_its_order() -> None:
+    chart = specimen_chart(years=0)
+    doses = [e for e in chart.current_events() if isinstance(e.body, MedicationAdministration)]
+    assert doses
+    for dose in doses:
+        assert isinstance(dose.body, MedicationAdministration)
+        order = chart.latest_version(dose.body.medication_order_id)
+        assert order is not None and isinstance(order.body, MedicationOrder)
+        assert event_lines(chart, dose)[0].startswith(f"{order.body.drug_name}: ")

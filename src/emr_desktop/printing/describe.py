@@ -341,6 +341,9 @@ def _body_lines(extract: ChartExtract, body: EventBody) -> list[str]:
         return [line] + ([body.instructions] if body.instructions else [])
     if isinstance(body, MedicationAdministration):
         line = OUTCOME_VI.get(body.outcome, body.outcome)
+        order = extract.latest_version(body.medication_order_id)
+        if order is not None and isinstance(order.body, MedicationOrder):
+            line = f"{order.body.drug_name}: {line}"
         if body.dose is not None:
             line += f" {amount(body.dose)} {body.dose_unit or ''}".rstrip()
         if body.scheduled_for is not None:
