@@ -21,6 +21,7 @@ import keyring.errors
 
 from emr_desktop.core.errors import KeyStoreError, ValidationError
 from emr_desktop.store.keys import KEYRING_SERVICE, check_keyring
+from emr_desktop.store.metadata import write_meta
 from emr_desktop.store.store import Store
 from emr_desktop.store.uow import UnitOfWork
 
@@ -67,12 +68,7 @@ class Endpoint:
 
     def write(self, uow: UnitOfWork, facility_id: str, values: Mapping[str, str]) -> None:
         """Set the settings `values` in the unit of work (committed by the caller)."""
-        for name, value in values.items():
-            uow.conn.exec_driver_sql(
-                "INSERT INTO meta(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (self.meta_key(facility_id, name), value),
-            )
+        write_meta(uow.conn, {self.meta_key(facility_id, n): v for n, v in values.items()})
 
     def forget(self, uow: UnitOfWork, facility_id: str, names: Iterable[str]) -> None:
         """Remove the settings `names` in the unit of work (committed by the caller)."""

@@ -115,6 +115,7 @@ from emr_desktop.services.chart import linked_ids
 from emr_desktop.services.patients import resolve_patient_id
 from emr_desktop.services.prescribing import format_amount
 from emr_desktop.services.wards import bed_sort_key
+from emr_desktop.store.metadata import write_meta
 from emr_desktop.store.rows import row_to_record
 from emr_desktop.store.schema import TABLES_BY_KIND
 from emr_desktop.store.store import Store
@@ -1923,11 +1924,7 @@ def detect_double_doses(store: Store) -> int:
                 continue
             done.add(survivor)
             new += _record_double_doses(uow, linked_ids(uow, survivor), staff)
-        uow.conn.exec_driver_sql(
-            "INSERT INTO meta(key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (DOUBLE_DOSE_MARK, str(top)),
-        )
+        write_meta(uow.conn, {DOUBLE_DOSE_MARK: str(top)})
         uow.commit()
     if new:
         log.warning("double doses after sync: %d new conflicts", new)

@@ -45,6 +45,7 @@ from sqlalchemy import Connection
 
 from emr_desktop.core.hlc import Hlc
 from emr_desktop.store import mrn
+from emr_desktop.store.metadata import read_meta, write_meta
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ class RestoreMark:
 def mark_restored(conn: Connection, *, now: datetime) -> RestoreMark | None:
     """Mark the restored store for the catch-up pull and skip record numbers, in the
     caller's transaction on the restored file; None for a store never enrolled."""
-    values = _meta(conn)
+    values = read_meta(conn)
     if DEVICE_NUMBER_KEY not in values:
         return None
     device_id = values["device_id"]
@@ -85,7 +86,7 @@ def mark_restored(conn: Connection, *, now: datetime) -> RestoreMark | None:
         mrn_skipped=skipped,
         mrn_next=mrn.skip_after_restore(conn, device_id, skipped),
     )
-    _set_meta(conn, CATCH_UP_KEY, json.dumps(asdict(mark), sort_keys=True))
+    write_meta(conn, {CATCH_UP_KEY: json.dumps(asdict(mark), sort_keys=True)})
     _skip_outbox_numbers(conn)
     log.info("restored store marked for catch-up; %d record numbers skipped", skipped)
     return mark
@@ -131,18 +132,6 @@ def _skip_outbox_numbers(conn: Connection) -> None:
         conn.exec_driver_sql(
             "INSERT INTO sqlite_sequence(name, seq) VALUES ('outbox', ?)", (OUTBOX_SKIP,)
         )
-
-
-def _meta(conn: Connection) -> dict[str, str]:
-    return {str(k): str(v) for k, v in conn.exec_driver_sql("SELECT key, value FROM meta")}
-
-
-def _set_meta(conn: Connection, key: str, value: str) -> None:
-    conn.exec_driver_sql(
-        "INSERT INTO meta(key, value) VALUES (?, ?) "
-        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        (key, value),
-    )
 
 
 def _last_write_ms(conn: Connection, values: Mapping[str, str], *, default: int) -> int:

@@ -20,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlcipher3
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from emr_desktop.core.errors import KeyStoreError, StorageError
 from emr_desktop.core.hlc import HybridLogicalClock
 from emr_desktop.core.ids import new_id
 from emr_desktop.core.timeutil import utc_now
-from emr_desktop.store import keys, migrate, restored
+from emr_desktop.store import keys, metadata, migrate, restored
 from emr_desktop.store.engine import make_engine
 from emr_desktop.store.schema import meta
 from emr_desktop.store.uow import UnitOfWork
@@ -166,15 +166,11 @@ class Store:
 
     def read_meta(self) -> dict[str, str]:
         with self.engine.connect() as conn:
-            return {row[0]: row[1] for row in conn.execute(select(meta.c.key, meta.c.value))}
+            return metadata.read_meta(conn)
 
     def write_meta(self, key: str, value: str) -> None:
         with self.engine.begin() as conn:
-            conn.exec_driver_sql(
-                "INSERT INTO meta(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+            metadata.write_meta(conn, {key: value})
 
     # ---------------------------------------------------------------- backup and recovery
 

@@ -61,6 +61,7 @@ from emr_desktop.core.errors import SyncError
 from emr_desktop.core.timeutil import utc_now
 from emr_desktop.core.wire import PUSH_BATCH, Op
 from emr_desktop.store import audit, restored
+from emr_desktop.store.metadata import write_meta
 from emr_desktop.store.mrn import set_mrn_block
 from emr_desktop.store.replica import adopt_server_stamps, apply_remote_ops
 from emr_desktop.store.schema import attachment_upload, outbox
@@ -163,16 +164,14 @@ def enroll(
         )
     save_credential(store, result.credential)
     with store.unit_of_work(user_id=None) as uow:
-        for key, value in (
-            (SERVER_URL_KEY, client.base_url),
-            (restored.DEVICE_NUMBER_KEY, str(result.device_number)),
-            ("sync_facility_code", result.facility_code),
-        ):
-            uow.conn.exec_driver_sql(
-                "INSERT INTO meta(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+        write_meta(
+            uow.conn,
+            {
+                SERVER_URL_KEY: client.base_url,
+                restored.DEVICE_NUMBER_KEY: str(result.device_number),
+                "sync_facility_code": result.facility_code,
+            },
+        )
         # The server numbers the facility's PCs: take its block, so no two PCs print the
         # same record number.
         set_mrn_block(uow.conn, store.device_id, result.device_number)
@@ -231,12 +230,7 @@ def _next_batch(store: Store) -> list[Op]:
 
 def _write_meta(store: Store, values: dict[str, str]) -> None:
     with store.engine.begin() as conn:
-        for key, value in values.items():
-            conn.exec_driver_sql(
-                "INSERT INTO meta(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+        write_meta(conn, values)
 
 
 def push_outbox(store: Store, client: SyncClient) -> tuple[int, int | None]:
@@ -306,11 +300,7 @@ def pull_changes(store: Store, client: SyncClient) -> tuple[int, int, int]:
                     report = apply_remote_ops(uow.conn, store, page.ops)
                 else:
                     report = apply_remote_ops(uow.conn, store, page.ops, own_until=catch_up.clock)
-                uow.conn.exec_driver_sql(
-                    "INSERT INTO meta(key, value) VALUES (?, ?) "
-                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                    (PULL_CURSOR_KEY, page.next),
-                )
+                write_meta(uow.conn, {PULL_CURSOR_KEY: page.next})
                 if catch_up is not None and last:
                     restored.finish_catch_up(uow.conn, store.device_id)
                     uow.audit("store.restore_caught_up", detail={"cursor": page.next})
@@ -524,15 +514,10 @@ def push_audit(
 
 def _record_audit_ack(store: Store, ack: AuditAck, declared: str | None) -> None:
     with store.engine.begin() as conn:
-        for key, value in (
-            (AUDIT_PUSHED_SEQ_KEY, str(ack.acked_seq)),
-            (AUDIT_PUSHED_HASH_KEY, str(ack.acked_hash)),
-        ):
-            conn.exec_driver_sql(
-                "INSERT INTO meta(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+        write_meta(
+            conn,
+            {AUDIT_PUSHED_SEQ_KEY: str(ack.acked_seq), AUDIT_PUSHED_HASH_KEY: str(ack.acked_hash)},
+        )
         if declared is not None and ack.last_hash == ack.acked_hash:
             # The server's chain of this device now ends with this PC's: nothing to declare.
             conn.exec_driver_sql("DELETE FROM meta WHERE key = ?", (AUDIT_RESTORED_FROM_KEY,))
@@ -591,12 +576,7 @@ def _declare_again(store: Store, client: SyncClient) -> None:
             log.warning("audit: declared row unknown to the server; going on after row %d", held)
             values = {AUDIT_PUSHED_SEQ_KEY: str(held), AUDIT_PUSHED_HASH_KEY: server.last_hash}
             conn.exec_driver_sql("DELETE FROM meta WHERE key = ?", (AUDIT_RESTORED_FROM_KEY,))
-        for key, value in values.items():
-            conn.exec_driver_sql(
-                "INSERT INTO meta(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
+        write_meta(conn, values)
 
 
 def _push_audit_reported(store: Store, client: SyncClient) -> AuditPush:
